@@ -1,0 +1,396 @@
+import datetime as dt
+
+from django.contrib import admin, messages
+from django.db.models import Count
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from simple_history.admin import SimpleHistoryAdmin
+
+from casetracker.dates import overlaps_q
+from sources.admin import CITE_FIELDS, CitationCountMixin, CitationInline, CitedFactForm, CitingAdminMixin
+from sources.models import Document
+
+from . import services
+from .models import (
+    Case,
+    Charge,
+    CustodyPeriod,
+    Defendant,
+    ExternalIdentifier,
+    Facility,
+    LegalArticle,
+    NameVariant,
+    Person,
+    PublicationState,
+    Release,
+    ReleaseGroup,
+    Sentence,
+    StatusEvent,
+)
+
+admin.site.site_header = _("Casetracker")
+admin.site.site_title = _("Casetracker admin")
+admin.site.index_title = _("Cases and sources")
+
+
+class ReleaseDateFilter(admin.SimpleListFilter):
+    title = _("release date")
+    parameter_name = "released"
+
+    def lookups(self, request, model_admin):
+        years = sorted(
+            {d.year for d in Release.objects.exclude(date_earliest=None).values_list("date_earliest", flat=True)},
+            reverse=True,
+        )
+        return [("last12", _("in the last 12 months")), *[(str(year), str(year)) for year in years]]
+
+    def queryset(self, request, queryset):
+        value = self.value()
+        if not value:
+            return queryset
+        if value == "last12":
+            today = timezone.localdate()
+            window = (today - dt.timedelta(days=365), today)
+        elif value.isdigit():
+            window = (dt.date(int(value), 1, 1), dt.date(int(value), 12, 31))
+        else:
+            return queryset
+        released = Release.objects.filter(overlaps_q("date", *window)).values("person_id")
+        return queryset.filter(pk__in=released)
+
+
+class NameVariantInline(admin.TabularInline):
+    model = NameVariant
+    extra = 1
+    fields = ["text", "language", "script", "kind"]
+
+
+class ExternalIdentifierInline(admin.TabularInline):
+    model = ExternalIdentifier
+    extra = 0
+
+
+class StatusEventInline(CitationCountMixin, admin.TabularInline):
+    model = StatusEvent
+    form = CitedFactForm
+    extra = 1
+    fields = ["date", "status", "note", *CITE_FIELDS, "citation_count"]
+    readonly_fields = ["citation_count"]
+    show_change_link = True
+
+
+class DefendantInline(admin.TabularInline):
+    model = Defendant
+    extra = 0
+    fields = ["case", "note", "summary"]
+    readonly_fields = ["summary"]
+    autocomplete_fields = ["case"]
+    show_change_link = True
+    verbose_name_plural = _("cases (open a row to edit its charges and sentences)")
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .select_related("case")
+            .prefetch_related("charges__article", "sentences")
+        )
+
+    @admin.display(description=_("charges and sentences"))
+    def summary(self, obj):
+        if not obj.pk:
+            return "—"
+        charges = ", ".join(f"{c.article.article}" + (f".{c.article.part}" if c.article.part else "") for c in obj.charges.all())
+        sentences = "; ".join(str(s.term) for s in obj.sentences.all())
+        return f"{_('articles')}: {charges or '—'} · {_('sentences')}: {sentences or '—'}"
+
+
+class CaseDefendantInline(admin.TabularInline):
+    model = Defendant
+    extra = 1
+    fields = ["person", "note"]
+    autocomplete_fields = ["person"]
+    show_change_link = True
+
+
+class CustodyPeriodInline(CitationCountMixin, admin.TabularInline):
+    model = CustodyPeriod
+    form = CitedFactForm
+    extra = 0
+    fields = ["facility", "start", "end", "note", *CITE_FIELDS, "citation_count"]
+    readonly_fields = ["citation_count"]
+    autocomplete_fields = ["facility"]
+    show_change_link = True
+
+
+class ReleaseInline(CitationCountMixin, admin.TabularInline):
+    model = Release
+    form = CitedFactForm
+    extra = 0
+    fields = ["date", "release_type", "group", "note", *CITE_FIELDS, "citation_count"]
+    readonly_fields = ["citation_count"]
+    autocomplete_fields = ["group"]
+    show_change_link = True
+
+
+class GroupReleaseInline(ReleaseInline):
+    fields = ["person", "date", "release_type", "note", *CITE_FIELDS, "citation_count"]
+    autocomplete_fields = ["person"]
+
+
+class DocumentLinkInline(admin.TabularInline):
+    model = Document.people.through
+    extra = 0
+    autocomplete_fields = ["document"]
+    verbose_name = _("document")
+    verbose_name_plural = _("documents")
+
+
+class ChargeInline(CitationCountMixin, admin.TabularInline):
+    model = Charge
+    form = CitedFactForm
+    extra = 1
+    fields = ["article", "description", *CITE_FIELDS, "citation_count"]
+    readonly_fields = ["citation_count"]
+    autocomplete_fields = ["article"]
+    show_change_link = True
+
+
+class SentenceInline(CitationCountMixin, admin.StackedInline):
+    model = Sentence
+    form = CitedFactForm
+    extra = 0
+    fields = [
+        ("date", "kind", "amends"),
+        ("term_years", "term_months", "term_days", "regime"),
+        ("court", "judge", "prosecutor"),
+        ("fine_amount", "fine_unit"),
+        "note",
+        tuple(CITE_FIELDS),
+        "citation_count",
+    ]
+    readonly_fields = ["citation_count"]
+    autocomplete_fields = ["amends"]
+    show_change_link = True
+
+
+class StatusRefreshingAdminMixin:
+    """Keeps current_status right after any edit of one person's events or releases."""
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        services.person_status_refresh(person=form.instance.person)
+
+    def delete_model(self, request, obj):
+        person = obj.person
+        super().delete_model(request, obj)
+        services.person_status_refresh(person=person)
+
+    def delete_queryset(self, request, queryset):
+        people = {fact.person for fact in queryset.select_related("person")}
+        super().delete_queryset(request, queryset)
+        for person in people:
+            services.person_status_refresh(person=person)
+
+
+@admin.register(Person)
+class PersonAdmin(CitingAdminMixin, SimpleHistoryAdmin):
+    list_display = [
+        "display_name",
+        "current_status",
+        "current_status_since",
+        "region",
+        "publication_state",
+        "is_recognised",
+        "updated_at",
+    ]
+    list_filter = ["current_status", "region", ReleaseDateFilter, "publication_state", "gender", "is_recognised"]
+    search_fields = [
+        "display_name",
+        "name_be",
+        "name_ru",
+        "name_latin",
+        "slug",
+        "name_variants__text",
+        "name_variants__normalized",
+    ]
+    search_help_text = _("Any spelling of any name, in Latin or Cyrillic.")
+    readonly_fields = ["current_status", "current_status_since", "is_recognised", "published_at"]
+    actions = ["publish", "withdraw"]
+    inlines = [
+        NameVariantInline,
+        ExternalIdentifierInline,
+        StatusEventInline,
+        DefendantInline,
+        CustodyPeriodInline,
+        ReleaseInline,
+        CitationInline,
+        DocumentLinkInline,
+    ]
+    fieldsets = [
+        (None, {"fields": ["display_name", ("name_latin", "name_be", "name_ru"), "slug"]}),
+        (_("About"), {"fields": [("birth_date", "gender"), ("occupation", "region"), "biography", "letters_address", "photo"]}),
+        (
+            _("Status (derived from events and releases)"),
+            {"fields": [("current_status", "current_status_since", "is_recognised")]},
+        ),
+        (_("Publication"), {"fields": [("publication_state", "published_at")]}),
+        (_("Private"), {"fields": ["private_notes"], "description": _("Never shown on any public page, API or export.")}),
+    ]
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        services.person_status_refresh(person=form.instance)
+
+    def has_publish_permission(self, request):
+        return request.user.has_perm("prisoners.publish_person")
+
+    def get_readonly_fields(self, request, obj=None):
+        readonly = list(super().get_readonly_fields(request, obj))
+        if not self.has_publish_permission(request):
+            readonly.append("publication_state")
+        return readonly
+
+    @admin.action(description=_("Publish selected people"), permissions=["publish"])
+    def publish(self, request, queryset):
+        for person in queryset:
+            services.person_publish(person=person, user=request.user)
+        self.message_user(request, _("Published %(count)d people.") % {"count": len(queryset)}, messages.SUCCESS)
+
+    @admin.action(description=_("Withdraw selected people from the public site"), permissions=["publish"])
+    def withdraw(self, request, queryset):
+        for person in queryset:
+            services.person_withdraw(person=person, user=request.user)
+        self.message_user(request, _("Withdrew %(count)d people.") % {"count": len(queryset)}, messages.SUCCESS)
+
+    def save_model(self, request, obj, form, change):
+        if obj.publication_state == PublicationState.PUBLISHED and not obj.published_at:
+            obj.published_at = timezone.now()
+        super().save_model(request, obj, form, change)
+
+
+@admin.register(Case)
+class CaseAdmin(SimpleHistoryAdmin):
+    list_display = ["title", "case_number", "court", "jurisdiction", "defendant_count"]
+    search_fields = ["title", "case_number", "court", "defendants__display_name"]
+    inlines = [CaseDefendantInline, CitationInline]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(n_defendants=Count("defendant_roles"))
+
+    @admin.display(description=_("defendants"), ordering="n_defendants")
+    def defendant_count(self, obj):
+        return obj.n_defendants
+
+
+@admin.register(Defendant)
+class DefendantAdmin(CitingAdminMixin, SimpleHistoryAdmin):
+    list_display = ["person", "case", "note"]
+    search_fields = ["person__display_name", "person__name_variants__text", "case__title", "case__case_number"]
+    autocomplete_fields = ["person", "case"]
+    list_select_related = ["person", "case"]
+    inlines = [ChargeInline, SentenceInline]
+
+
+@admin.register(LegalArticle)
+class LegalArticleAdmin(SimpleHistoryAdmin):
+    list_display = ["article", "part", "title", "code"]
+    list_filter = ["code"]
+    search_fields = ["article", "title"]
+
+
+@admin.register(Facility)
+class FacilityAdmin(SimpleHistoryAdmin):
+    list_display = ["name", "kind", "city", "region"]
+    list_filter = ["kind", "region"]
+    search_fields = ["name", "city"]
+
+
+class FactAdmin(CitingAdminMixin, StatusRefreshingAdminMixin, SimpleHistoryAdmin):
+    """A single fact about a person, edited on its own page with its citations."""
+
+    form = CitedFactForm
+    inlines = [CitationInline]
+    autocomplete_fields = ["person"]
+    list_select_related = ["person"]
+    search_fields = ["person__display_name", "person__name_variants__text", "note"]
+
+
+@admin.register(StatusEvent)
+class StatusEventAdmin(FactAdmin):
+    list_display = ["person", "date", "status"]
+    list_filter = ["status"]
+    fields = ["person", "date", "status", "note", *CITE_FIELDS]
+
+
+@admin.register(Release)
+class ReleaseAdmin(FactAdmin):
+    list_display = ["person", "date", "release_type", "group"]
+    list_filter = ["release_type", "group"]
+    list_select_related = ["person", "group"]
+    autocomplete_fields = ["person", "group"]
+    fields = ["person", "date", "release_type", "group", "note", *CITE_FIELDS]
+
+
+@admin.register(CustodyPeriod)
+class CustodyPeriodAdmin(FactAdmin):
+    list_display = ["person", "facility", "start", "end"]
+    list_filter = ["facility__kind"]
+    list_select_related = ["person", "facility"]
+    autocomplete_fields = ["person", "facility"]
+    fields = ["person", "facility", "start", "end", "note", *CITE_FIELDS]
+
+
+class DefendantFactAdmin(CitingAdminMixin, SimpleHistoryAdmin):
+    form = CitedFactForm
+    inlines = [CitationInline]
+    autocomplete_fields = ["defendant"]
+    list_select_related = ["defendant__person", "defendant__case"]
+    search_fields = ["defendant__person__display_name", "defendant__case__title"]
+
+
+@admin.register(Charge)
+class ChargeAdmin(DefendantFactAdmin):
+    list_display = ["defendant", "article"]
+    list_filter = ["article__code"]
+    list_select_related = [*DefendantFactAdmin.list_select_related, "article"]
+    autocomplete_fields = ["defendant", "article"]
+    fields = ["defendant", "article", "description", *CITE_FIELDS]
+
+
+@admin.register(Sentence)
+class SentenceAdmin(DefendantFactAdmin):
+    list_display = ["defendant", "date", "kind", "term_years", "term_months", "regime"]
+    list_filter = ["kind", "regime"]
+    autocomplete_fields = ["defendant", "amends"]
+    fields = [
+        "defendant",
+        ("date", "kind", "amends"),
+        ("term_years", "term_months", "term_days", "regime"),
+        ("court", "judge", "prosecutor"),
+        ("fine_amount", "fine_unit"),
+        "note",
+        *CITE_FIELDS,
+    ]
+
+
+@admin.register(ReleaseGroup)
+class ReleaseGroupAdmin(CitingAdminMixin, SimpleHistoryAdmin):
+    list_display = ["name", "date", "mediator", "destination", "people_count"]
+    search_fields = ["name", "mediator", "destination"]
+    prepopulated_fields = {"slug": ["name"]}
+    inlines = [GroupReleaseInline, CitationInline]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(n_people=Count("releases"))
+
+    @admin.display(description=_("people"), ordering="n_people")
+    def people_count(self, obj):
+        return obj.n_people
+
+    def save_formset(self, request, form, formset, change):
+        super().save_formset(request, form, formset, change)
+        if formset.model is Release:
+            changed = [*formset.new_objects, *(obj for obj, _fields in formset.changed_objects), *formset.deleted_objects]
+            for person in {release.person for release in changed}:
+                services.person_status_refresh(person=person)

@@ -1,0 +1,604 @@
+"""Political prisoners: people, their names, cases, sentences, custody and releases."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from dataclasses import dataclass
+
+from dateutil.relativedelta import relativedelta
+from django.contrib.contenttypes.fields import GenericRelation
+from django.db import models
+from django.urls import reverse
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+from slugify import slugify
+
+from casetracker.dates import DateBounds, humanize_edtf, partial_date_fields
+
+from .names import normalize_name
+
+
+def _upload_path(folder: str, filename: str) -> str:
+    # Random names: an uploaded file's name can itself identify a person or a place.
+    suffix = filename.rsplit(".", 1)[-1].lower() if "." in filename else "bin"
+    return f"{folder}/{uuid.uuid4().hex}.{suffix[:8]}"
+
+
+def photo_upload_path(instance, filename: str) -> str:
+    return _upload_path("photos", filename)
+
+
+class PublicationState(models.TextChoices):
+    DRAFT = "draft", _("draft")
+    PUBLISHED = "published", _("published")
+    WITHDRAWN = "withdrawn", _("withdrawn")
+
+
+class Gender(models.TextChoices):
+    FEMALE = "female", _("female")
+    MALE = "male", _("male")
+    OTHER = "other", _("other")
+
+
+class Region(models.TextChoices):
+    BREST = "brest", _("Brest region")
+    HOMEL = "homel", _("Homel region")
+    HRODNA = "hrodna", _("Hrodna region")
+    MAHILIOU = "mahiliou", _("Mahiliou region")
+    MINSK_REGION = "minsk-region", _("Minsk region")
+    MINSK_CITY = "minsk", _("Minsk city")
+    VITSEBSK = "vitsebsk", _("Vitsebsk region")
+    ABROAD = "abroad", _("outside Belarus")
+
+
+class Status(models.TextChoices):
+    DETAINED = "detained", _("detained")
+    PRE_TRIAL = "pre_trial", _("in pre-trial detention")
+    HOUSE_ARREST = "house_arrest", _("under house arrest")
+    CONVICTED = "convicted", _("convicted")
+    IMPRISONED = "imprisoned", _("imprisoned")
+    TRANSFERRED = "transferred", _("transferred")
+    RELEASED = "released", _("released")
+    DIED_IN_CUSTODY = "died_in_custody", _("died in custody")
+    DISAPPEARED = "disappeared", _("disappeared")
+    RECOGNISED = "recognised", _("recognised as political prisoner")
+    RECOGNITION_WITHDRAWN = "recognition_withdrawn", _("recognition withdrawn")
+    SENTENCED_IN_ABSENTIA = "sentenced_in_absentia", _("sentenced in absentia")
+    IN_EXILE = "in_exile", _("in exile")
+
+
+# Recognition is a separate dimension from where a person is; it never sets current_status.
+RECOGNITION_STATUSES = frozenset({Status.RECOGNISED, Status.RECOGNITION_WITHDRAWN})
+# A transfer moves someone between facilities; they remain imprisoned.
+CURRENT_STATUS_FOR_EVENT = {Status.TRANSFERRED: Status.IMPRISONED}
+IN_CUSTODY_STATUSES = frozenset({Status.DETAINED, Status.PRE_TRIAL, Status.CONVICTED, Status.IMPRISONED})
+CUSTODY_START_STATUSES = frozenset({Status.DETAINED, Status.PRE_TRIAL})
+
+
+class PersonQuerySet(models.QuerySet):
+    def public(self):
+        """People the public may see: published ones only."""
+        return self.filter(publication_state=PublicationState.PUBLISHED)
+
+    def visible_to(self, user):
+        """Everyone for staff who may view people in the admin; the public set otherwise."""
+        if user.is_active and user.is_staff and user.has_perm("prisoners.view_person"):
+            return self
+        return self.public()
+
+    def in_custody(self):
+        """People whose current status keeps them behind bars."""
+        return self.filter(current_status__in=IN_CUSTODY_STATUSES)
+
+    def with_status(self, *statuses):
+        return self.filter(current_status__in=statuses)
+
+
+class Person(models.Model):
+    display_name = models.CharField(_("display name"), max_length=200)
+    name_be = models.CharField(_("name in Belarusian"), max_length=200, blank=True)
+    name_ru = models.CharField(_("name in Russian"), max_length=200, blank=True)
+    name_latin = models.CharField(_("name in Latin script"), max_length=200, blank=True)
+    slug = models.SlugField(_("slug"), max_length=200, unique=True, blank=True)
+    birth_date, birth_date_earliest, birth_date_latest = partial_date_fields(_("birth date"))
+    gender = models.CharField(_("gender"), max_length=16, choices=Gender.choices, blank=True)
+    occupation = models.CharField(_("occupation"), max_length=200, blank=True)
+    region = models.CharField(_("region"), max_length=32, choices=Region.choices, blank=True, db_index=True)
+    biography = models.TextField(_("biography"), blank=True)
+    letters_address = models.TextField(
+        _("address for letters"), blank=True, help_text=_("Public: shown so readers can write to the person.")
+    )
+    photo = models.ImageField(_("photo"), upload_to=photo_upload_path, blank=True)
+    publication_state = models.CharField(
+        _("publication state"),
+        max_length=16,
+        choices=PublicationState.choices,
+        default=PublicationState.DRAFT,
+        db_index=True,
+    )
+    published_at = models.DateTimeField(_("published at"), null=True, blank=True, editable=False)
+    private_notes = models.TextField(
+        _("private notes"), blank=True, help_text=_("Never shown publicly, exported publicly or sent to the API.")
+    )
+    # Derived from status events and releases by services.person_status_refresh(); stored for filtering.
+    current_status = models.CharField(
+        _("current status"), max_length=32, choices=Status.choices, blank=True, db_index=True, editable=False
+    )
+    current_status_since = models.DateField(_("current status since"), null=True, blank=True, editable=False)
+    is_recognised = models.BooleanField(_("recognised as political prisoner"), default=False, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    citations = GenericRelation("sources.Citation")
+    history = HistoricalRecords()
+
+    objects = PersonQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("person")
+        verbose_name_plural = _("people")
+        ordering = ["display_name"]
+        permissions = [("publish_person", _("Can publish and withdraw people"))]
+
+    def __str__(self):
+        return self.display_name
+
+    def save(self, *args, **kwargs):
+        if not self.slug:
+            self.slug = self._unique_slug()
+        super().save(*args, **kwargs)
+
+    def get_absolute_url(self):
+        return reverse("prisoners:person_detail", kwargs={"slug": self.slug})
+
+    def _unique_slug(self) -> str:
+        base = slugify(self.name_latin or self.display_name)[:180] or "person"
+        candidate, counter = base, 2
+        while Person.objects.filter(slug=candidate).exclude(pk=self.pk).exists():
+            candidate, counter = f"{base}-{counter}", counter + 1
+        return candidate
+
+    def is_public(self) -> bool:
+        return self.publication_state == PublicationState.PUBLISHED
+
+    def is_in_custody(self) -> bool:
+        return self.current_status in IN_CUSTODY_STATUSES
+
+    def name_in(self, language: str | None = None) -> str:
+        """The name as readers of `language` write it, falling back to the display name."""
+        language = (language or get_language() or "en")[:2]
+        localized = {"be": self.name_be, "ru": self.name_ru}.get(language) or self.name_latin
+        return localized or self.display_name
+
+    def custody_start(self) -> StatusEvent | None:
+        """The detention that began the latest custody spell, judged from status events."""
+        starts = [e for e in self.status_events.all() if e.status in CUSTODY_START_STATUSES]
+        return starts[-1] if starts else None
+
+    def sentences(self) -> list[Sentence]:
+        return sorted(
+            (s for d in self.defendant_roles.all() for s in d.sentences.all()),
+            key=lambda s: (s.date_earliest or dt.date.min, s.pk or 0),
+        )
+
+    def total_term(self) -> Term:
+        return Term.total_of(self.sentences())
+
+    def expected_end_of_term(self) -> ExpectedEnd | None:
+        """Detention start plus the total term; a range when the detention date is partial."""
+        start, term = self.custody_start(), self.total_term()
+        if start is None or not term or start.date_earliest is None or start.date_latest is None:
+            return None
+        return ExpectedEnd(DateBounds(start.date_earliest + term.delta, start.date_latest + term.delta))
+
+
+@dataclass(frozen=True)
+class Term:
+    """A prison term in years, months and days, as courts state them."""
+
+    years: int = 0
+    months: int = 0
+    days: int = 0
+
+    @property
+    def delta(self) -> relativedelta:
+        return relativedelta(years=self.years, months=self.months, days=self.days)
+
+    def __bool__(self):
+        return bool(self.years or self.months or self.days)
+
+    def __add__(self, other: Term) -> Term:
+        months = self.months + other.months
+        return Term(self.years + other.years + months // 12, months % 12, self.days + other.days)
+
+    def __str__(self):
+        parts = []
+        if self.years:
+            parts.append(_("%(count)d y") % {"count": self.years})
+        if self.months:
+            parts.append(_("%(count)d m") % {"count": self.months})
+        if self.days:
+            parts.append(_("%(count)d d") % {"count": self.days})
+        return " ".join(str(part) for part in parts) or "—"
+
+    @classmethod
+    def total_of(cls, sentences: list[Sentence]) -> Term:
+        """Sum of terms in force: additions add; appeal changes and commutations replace."""
+        in_force: dict[int, Term] = {}
+        last_base: int | None = None
+        for sentence in sentences:
+            if sentence.kind in (SentenceKind.CHANGED_ON_APPEAL, SentenceKind.COMMUTED):
+                replaced = sentence.amends_id or last_base
+                in_force.pop(replaced, None)
+                last_base = sentence.pk
+            elif sentence.kind == SentenceKind.ORIGINAL:
+                last_base = sentence.pk
+            in_force[sentence.pk] = sentence.term
+        return sum(in_force.values(), cls())
+
+
+@dataclass(frozen=True)
+class ExpectedEnd:
+    bounds: DateBounds
+
+    def __str__(self):
+        earliest, latest = self.bounds.earliest, self.bounds.latest
+        if earliest == latest:
+            return humanize_edtf(earliest.isoformat())
+        month_end = (latest.replace(day=1) + relativedelta(months=1)) - dt.timedelta(days=1)
+        if (earliest.year, earliest.month) == (latest.year, latest.month) and earliest.day == 1 and latest == month_end:
+            return humanize_edtf(earliest.strftime("%Y-%m"))
+        return humanize_edtf(f"{earliest.isoformat()}/{latest.isoformat()}")
+
+
+class NameScript(models.TextChoices):
+    CYRILLIC = "cyrl", _("Cyrillic")
+    LATIN = "latn", _("Latin")
+
+
+class NameKind(models.TextChoices):
+    NATIVE = "native", _("native spelling")
+    OFFICIAL_ROMANISATION = "official_romanisation", _("official romanisation")
+    PRESS_SPELLING = "press_spelling", _("press spelling")
+    BIRTH_NAME = "birth_name", _("birth name")
+    PSEUDONYM = "pseudonym", _("pseudonym")
+    OTHER = "other", _("other")
+
+
+class NameVariant(models.Model):
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="name_variants")
+    text = models.CharField(_("name"), max_length=200)
+    script = models.CharField(_("script"), max_length=4, choices=NameScript.choices, blank=True)
+    language = models.CharField(_("language"), max_length=8, blank=True, help_text=_("e.g. be, ru, en, pl, de"))
+    kind = models.CharField(_("kind"), max_length=32, choices=NameKind.choices, default=NameKind.PRESS_SPELLING)
+    normalized = models.CharField(_("normalised form"), max_length=200, editable=False, db_index=True)
+
+    citations = GenericRelation("sources.Citation")
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("name variant")
+        verbose_name_plural = _("name variants")
+        ordering = ["person", "text"]
+        constraints = [models.UniqueConstraint(fields=["person", "text"], name="unique_name_variant_per_person")]
+
+    def __str__(self):
+        return self.text
+
+    def save(self, *args, **kwargs):
+        self.normalized = normalize_name(self.text)
+        if not self.script:
+            self.script = NameScript.CYRILLIC if any("\u0400" <= c <= "\u04ff" for c in self.text) else NameScript.LATIN
+        super().save(*args, **kwargs)
+
+
+class IdentifierScheme(models.TextChoices):
+    VIASNA = "viasna", _("Viasna political prisoner page")
+    WIKIDATA = "wikidata", _("Wikidata item")
+    OTHER = "other", _("other tracker")
+
+
+IDENTIFIER_URLS = {
+    IdentifierScheme.VIASNA: "https://prisoners.spring96.org/en/person/{value}",
+    IdentifierScheme.WIKIDATA: "https://www.wikidata.org/wiki/{value}",
+}
+
+
+class ExternalIdentifier(models.Model):
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="external_identifiers")
+    scheme = models.CharField(_("scheme"), max_length=16, choices=IdentifierScheme.choices)
+    value = models.CharField(_("identifier"), max_length=200)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("external identifier")
+        verbose_name_plural = _("external identifiers")
+        constraints = [models.UniqueConstraint(fields=["scheme", "value"], name="unique_external_identifier")]
+
+    def __str__(self):
+        return f"{self.get_scheme_display()}: {self.value}"
+
+    @property
+    def url(self) -> str:
+        template = IDENTIFIER_URLS.get(self.scheme)
+        return template.format(value=self.value) if template else ""
+
+
+class Case(models.Model):
+    title = models.CharField(_("title"), max_length=300)
+    case_number = models.CharField(_("case number"), max_length=100, blank=True)
+    court = models.CharField(_("court"), max_length=200, blank=True)
+    jurisdiction = models.CharField(_("jurisdiction"), max_length=100, blank=True, default="Belarus")
+    description = models.TextField(_("description"), blank=True)
+    defendants = models.ManyToManyField(Person, through="Defendant", related_name="cases")
+
+    citations = GenericRelation("sources.Citation")
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("case")
+        verbose_name_plural = _("cases")
+        ordering = ["title"]
+
+    def __str__(self):
+        return f"{self.title} ({self.case_number})" if self.case_number else self.title
+
+
+class Defendant(models.Model):
+    """One person in one case; charges and sentences hang here, not on the case."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="defendant_roles")
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="defendant_roles")
+    note = models.CharField(_("note"), max_length=300, blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("defendant in a case")
+        verbose_name_plural = _("defendants in cases")
+        ordering = ["case__title", "person__display_name"]
+        constraints = [models.UniqueConstraint(fields=["case", "person"], name="unique_defendant_per_case")]
+
+    def __str__(self):
+        return f"{self.person} — {self.case}"
+
+
+class LegalCode(models.TextChoices):
+    CRIMINAL = "cc_by", _("Criminal Code of Belarus")
+    ADMINISTRATIVE = "cao_by", _("Code of Administrative Offences of Belarus")
+    OTHER = "other", _("other")
+
+
+class LegalArticle(models.Model):
+    code = models.CharField(_("code"), max_length=16, choices=LegalCode.choices, default=LegalCode.CRIMINAL)
+    article = models.CharField(_("article"), max_length=16)
+    part = models.CharField(_("part"), max_length=16, blank=True)
+    title = models.CharField(_("title"), max_length=300)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("legal article")
+        verbose_name_plural = _("legal articles")
+        ordering = ["code", "article", "part"]
+        constraints = [models.UniqueConstraint(fields=["code", "article", "part"], name="unique_legal_article")]
+
+    def __str__(self):
+        number = _("Art. %(article)s") % {"article": self.article}
+        if self.part:
+            number = _("%(number)s part %(part)s") % {"number": number, "part": self.part}
+        return f"{number} — {self.title}"
+
+
+class Charge(models.Model):
+    defendant = models.ForeignKey(Defendant, on_delete=models.CASCADE, related_name="charges")
+    article = models.ForeignKey(LegalArticle, on_delete=models.PROTECT, related_name="charges")
+    description = models.CharField(_("description"), max_length=300, blank=True)
+
+    citations = GenericRelation("sources.Citation")
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("charge")
+        verbose_name_plural = _("charges")
+
+    def __str__(self):
+        return str(self.article)
+
+
+class Regime(models.TextChoices):
+    GENERAL = "general", _("general-regime penal colony")
+    ENHANCED = "enhanced", _("enhanced-regime penal colony")
+    STRICT = "strict", _("high-security (strict-regime) penal colony")
+    SPECIAL = "special", _("special-regime penal colony")
+    PRISON = "prison", _("prison")
+    OPEN = "open", _("open-type correctional institution")
+    RESTRICTION_OF_FREEDOM = "restriction", _("restriction of freedom")
+    OTHER = "other", _("other")
+
+
+class SentenceKind(models.TextChoices):
+    ORIGINAL = "original", _("original sentence")
+    ADDITIONAL = "additional", _("additional term")
+    CHANGED_ON_APPEAL = "appeal", _("changed on appeal")
+    COMMUTED = "commuted", _("commuted")
+
+
+class Sentence(models.Model):
+    defendant = models.ForeignKey(Defendant, on_delete=models.CASCADE, related_name="sentences")
+    date, date_earliest, date_latest = partial_date_fields(_("date"))
+    kind = models.CharField(_("kind"), max_length=16, choices=SentenceKind.choices, default=SentenceKind.ORIGINAL)
+    amends = models.ForeignKey(
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="amendments",
+        verbose_name=_("changes sentence"),
+        help_text=_("For appeal changes and commutations: the sentence this one replaces."),
+    )
+    court = models.CharField(_("court"), max_length=200, blank=True)
+    judge = models.CharField(_("judge"), max_length=200, blank=True)
+    prosecutor = models.CharField(_("prosecutor"), max_length=200, blank=True)
+    term_years = models.PositiveSmallIntegerField(_("years"), default=0)
+    term_months = models.PositiveSmallIntegerField(_("months"), default=0)
+    term_days = models.PositiveSmallIntegerField(_("days"), default=0)
+    regime = models.CharField(_("regime"), max_length=16, choices=Regime.choices, blank=True)
+    fine_amount = models.DecimalField(_("fine"), max_digits=12, decimal_places=2, null=True, blank=True)
+    fine_unit = models.CharField(_("fine unit"), max_length=32, blank=True, help_text=_("e.g. BYN, base units"))
+    note = models.TextField(_("note"), blank=True)
+
+    citations = GenericRelation("sources.Citation")
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("sentence")
+        verbose_name_plural = _("sentences")
+        ordering = ["date_earliest", "pk"]
+
+    def __str__(self):
+        return f"{self.get_kind_display()}: {self.term} ({humanize_edtf(self.date)})"
+
+    @property
+    def term(self) -> Term:
+        return Term(self.term_years, self.term_months, self.term_days)
+
+
+class FacilityKind(models.TextChoices):
+    TEMPORARY = "temporary", _("temporary detention centre")
+    PRE_TRIAL = "pre_trial", _("pre-trial detention centre (SIZO)")
+    KGB = "kgb", _("KGB pre-trial detention centre")
+    COLONY = "colony", _("penal colony")
+    PRISON = "prison", _("prison")
+    OPEN = "open", _("open-type correctional institution")
+    MEDICAL = "medical", _("medical facility")
+    OTHER = "other", _("other")
+
+
+class Facility(models.Model):
+    name = models.CharField(_("name"), max_length=200)
+    kind = models.CharField(_("kind"), max_length=16, choices=FacilityKind.choices, blank=True)
+    city = models.CharField(_("city"), max_length=100, blank=True)
+    region = models.CharField(_("region"), max_length=32, choices=Region.choices, blank=True)
+    address = models.TextField(_("address"), blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("facility")
+        verbose_name_plural = _("facilities")
+        ordering = ["name"]
+
+    def __str__(self):
+        return f"{self.name}, {self.city}" if self.city else self.name
+
+
+class CustodyPeriod(models.Model):
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="custody_periods")
+    facility = models.ForeignKey(Facility, on_delete=models.PROTECT, related_name="custody_periods")
+    start, start_earliest, start_latest = partial_date_fields(_("from"))
+    end, end_earliest, end_latest = partial_date_fields(_("until"))
+    note = models.CharField(_("note"), max_length=300, blank=True)
+
+    citations = GenericRelation("sources.Citation")
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("custody period")
+        verbose_name_plural = _("custody periods")
+        ordering = ["start_earliest", "pk"]
+
+    def __str__(self):
+        return f"{self.facility}: {humanize_edtf(self.start)} – {humanize_edtf(self.end)}"
+
+
+class StatusEvent(models.Model):
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="status_events")
+    date, date_earliest, date_latest = partial_date_fields(_("date"))
+    status = models.CharField(_("status"), max_length=32, choices=Status.choices)
+    note = models.TextField(_("note"), blank=True)
+
+    citations = GenericRelation("sources.Citation")
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("status event")
+        verbose_name_plural = _("status events")
+        # The first day an event can have happened orders it; id breaks ties in entry order.
+        ordering = ["date_earliest", "date_latest", "pk"]
+
+    def __str__(self):
+        return f"{humanize_edtf(self.date)}: {self.get_status_display()}"
+
+
+class ReleaseType(models.TextChoices):
+    PARDON = "pardon", _("pardon")
+    END_OF_TERM = "end_of_term", _("end of term")
+    FORCED_EXILE = "forced_exile", _("forced exile")
+    EXCHANGE = "exchange", _("exchange")
+    ACQUITTAL = "acquittal", _("acquittal")
+    COMMUTED = "commuted", _("sentence commuted")
+    DIED = "died", _("died")
+
+
+class ReleaseGroup(models.Model):
+    """A release of several people in one event (e.g. 14 people freed on 21 June 2025)."""
+
+    name = models.CharField(_("name"), max_length=200)
+    slug = models.SlugField(_("slug"), max_length=200, unique=True, blank=True)
+    date, date_earliest, date_latest = partial_date_fields(_("date"))
+    mediator = models.CharField(_("mediator"), max_length=200, blank=True)
+    destination = models.CharField(_("destination"), max_length=200, blank=True)
+    description = models.TextField(_("description"), blank=True)
+
+    citations = GenericRelation("sources.Citation")
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("release group")
+        verbose_name_plural = _("release groups")
+        ordering = ["-date_earliest", "name"]
+
+    def __str__(self):
+        return self.name
+
+    def save(self, *args, **kwargs):
+        if not self.slug:
+            self.slug = slugify(self.name)[:200] or uuid.uuid4().hex[:8]
+        super().save(*args, **kwargs)
+
+    def get_absolute_url(self):
+        return reverse("prisoners:release_group_detail", kwargs={"slug": self.slug})
+
+
+class Release(models.Model):
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="releases")
+    date, date_earliest, date_latest = partial_date_fields(_("date"))
+    release_type = models.CharField(_("type"), max_length=16, choices=ReleaseType.choices)
+    group = models.ForeignKey(
+        ReleaseGroup,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="releases",
+        verbose_name=_("release group"),
+    )
+    note = models.TextField(_("note"), blank=True)
+
+    citations = GenericRelation("sources.Citation")
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("release")
+        verbose_name_plural = _("releases")
+        ordering = ["date_earliest", "pk"]
+
+    def __str__(self):
+        return f"{self.person}: {self.get_release_type_display()} ({humanize_edtf(self.date)})"
+
+    @property
+    def resulting_status(self) -> str:
+        return Status.DIED_IN_CUSTODY if self.release_type == ReleaseType.DIED else Status.RELEASED

@@ -1,0 +1,96 @@
+"""Changes of state for people: status derivation, publication, releases."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.utils import timezone
+
+from .models import (
+    CURRENT_STATUS_FOR_EVENT,
+    RECOGNITION_STATUSES,
+    Person,
+    PublicationState,
+    Release,
+    ReleaseGroup,
+    Status,
+    StatusEvent,
+)
+
+NOT_ALLOWED_TO_PUBLISH = "Only editors may publish or withdraw people."
+
+
+def _chronological_key(earliest: dt.date | None, latest: dt.date | None, rank: int, pk: int):
+    return (earliest or dt.date.min, latest or dt.date.max, rank, pk)
+
+
+@transaction.atomic
+def person_status_refresh(*, person: Person) -> Person:
+    """Recompute and store the current status from status events and releases.
+
+    The one place current_status is written: admin saves, imports and services call it.
+    Releases count as "released" (or "died in custody") events on their date; recognition
+    events only decide `is_recognised`.
+    """
+    events = list(StatusEvent.objects.filter(person=person))
+    releases = list(Release.objects.filter(person=person))
+    timeline = sorted(
+        [(_chronological_key(e.date_earliest, e.date_latest, 0, e.pk), e.status, e.date_earliest) for e in events]
+        + [
+            (_chronological_key(r.date_earliest, r.date_latest, 1, r.pk), r.resulting_status, r.date_earliest)
+            for r in releases
+        ],
+        key=lambda item: item[0],
+    )
+    custody = [(status, since) for _key, status, since in timeline if status not in RECOGNITION_STATUSES]
+    recognition = [status for _key, status, _since in timeline if status in RECOGNITION_STATUSES]
+
+    status, since = custody[-1] if custody else ("", None)
+    person.current_status = CURRENT_STATUS_FOR_EVENT.get(status, status)
+    person.current_status_since = since
+    person.is_recognised = bool(recognition) and recognition[-1] == Status.RECOGNISED
+    person.save(update_fields=["current_status", "current_status_since", "is_recognised", "updated_at"])
+    return person
+
+
+def _require_publisher(user) -> None:
+    if user is not None and not user.has_perm("prisoners.publish_person"):
+        raise PermissionDenied(NOT_ALLOWED_TO_PUBLISH)
+
+
+@transaction.atomic
+def person_publish(*, person: Person, user=None) -> Person:
+    """Make a person's public page visible. Editors only."""
+    _require_publisher(user)
+    person.publication_state = PublicationState.PUBLISHED
+    person.published_at = person.published_at or timezone.now()
+    person._change_reason = "published"
+    person.save(update_fields=["publication_state", "published_at", "updated_at"])
+    return person
+
+
+@transaction.atomic
+def person_withdraw(*, person: Person, user=None) -> Person:
+    """Take a person's page off every public surface. Editors only."""
+    _require_publisher(user)
+    person.publication_state = PublicationState.WITHDRAWN
+    person._change_reason = "withdrawn"
+    person.save(update_fields=["publication_state", "updated_at"])
+    return person
+
+
+@transaction.atomic
+def release_record(
+    *,
+    person: Person,
+    date: str,
+    release_type: str,
+    group: ReleaseGroup | None = None,
+    note: str = "",
+) -> Release:
+    """Record a release and bring the person's current status up to date."""
+    release = Release.objects.create(person=person, date=date, release_type=release_type, group=group, note=note)
+    person_status_refresh(person=person)
+    return release

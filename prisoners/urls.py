@@ -1,0 +1,11 @@
+from django.urls import path
+
+from . import views
+
+app_name = "prisoners"
+
+urlpatterns = [
+    path("prisoners/<slug:slug>/", views.person_detail, name="person_detail"),
+    path("prisoners/<slug:slug>/photo/", views.person_photo, name="person_photo"),
+    path("releases/<slug:slug>/", views.release_group_detail, name="release_group_detail"),
+]

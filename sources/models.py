@@ -1,0 +1,174 @@
+"""Where facts come from: sources, citations that tie a source to a fact, documents."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.contrib.contenttypes.fields import GenericForeignKey
+from django.contrib.contenttypes.models import ContentType
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from casetracker.dates import humanize_edtf, partial_date_fields
+from prisoners.models import Person, PublicationState
+
+
+class SourceKind(models.TextChoices):
+    NEWS = "news", _("news")
+    NGO_REPORT = "ngo_report", _("NGO report")
+    COURT_DOCUMENT = "court_document", _("court document")
+    OFFICIAL_STATEMENT = "official_statement", _("official statement")
+    SOCIAL_MEDIA = "social_media", _("social media")
+    OTHER = "other", _("other")
+
+
+class Source(models.Model):
+    url = models.URLField(_("URL"), max_length=1000, blank=True)
+    title = models.CharField(_("title"), max_length=500)
+    outlet = models.CharField(_("outlet"), max_length=200, blank=True)
+    author = models.CharField(_("author"), max_length=200, blank=True)
+    language = models.CharField(_("language"), max_length=8, blank=True, help_text=_("e.g. en, be, ru"))
+    published, published_earliest, published_latest = partial_date_fields(_("published"))
+    kind = models.CharField(_("kind"), max_length=32, choices=SourceKind.choices, default=SourceKind.NEWS)
+    internal_notes = models.TextField(_("internal notes"), blank=True, help_text=_("Never shown publicly."))
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("source")
+        verbose_name_plural = _("sources")
+        ordering = ["-published_earliest", "title"]
+        constraints = [
+            models.UniqueConstraint(fields=["url"], condition=~Q(url=""), name="unique_source_url"),
+        ]
+
+    def __str__(self):
+        parts = [self.title]
+        if self.outlet:
+            parts.append(self.outlet)
+        if self.published:
+            parts.append(humanize_edtf(self.published))
+        return " — ".join(parts)
+
+    def get_absolute_url(self):
+        return reverse("sources:source_detail", kwargs={"pk": self.pk})
+
+
+class Certainty(models.TextChoices):
+    CONFIRMED = "confirmed", _("confirmed")
+    REPORTED = "reported", _("reported")
+    DISPUTED = "disputed", _("disputed")
+
+
+# The facts a citation may support; anything else is rejected at the form level.
+CITABLE_MODELS = Q(app_label="prisoners") & Q(
+    model__in=[
+        "person",
+        "namevariant",
+        "case",
+        "charge",
+        "sentence",
+        "custodyperiod",
+        "statusevent",
+        "release",
+        "releasegroup",
+    ]
+)
+
+
+class Citation(models.Model):
+    """A source's support for one fact, with the passage that says it."""
+
+    source = models.ForeignKey(Source, on_delete=models.PROTECT, related_name="citations")
+    quote = models.TextField(_("quote"), max_length=2000, blank=True, help_text=_("A short passage, not the article."))
+    locator = models.CharField(_("locator"), max_length=200, blank=True, help_text=_("paragraph, page, timestamp"))
+    certainty = models.CharField(_("certainty"), max_length=16, choices=Certainty.choices, default=Certainty.REPORTED)
+    field_name = models.CharField(
+        _("field"),
+        max_length=64,
+        blank=True,
+        help_text=_("Which field of the record this supports (e.g. occupation); empty for the whole record."),
+    )
+    claim = models.CharField(
+        _("claim"),
+        max_length=300,
+        blank=True,
+        help_text=_("What the source says where it differs from the record, e.g. “16 released”."),
+    )
+    content_type = models.ForeignKey(ContentType, on_delete=models.CASCADE, limit_choices_to=CITABLE_MODELS)
+    object_id = models.PositiveBigIntegerField()
+    content_object = GenericForeignKey("content_type", "object_id")
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("citation")
+        verbose_name_plural = _("citations")
+        ordering = ["pk"]
+        indexes = [models.Index(fields=["content_type", "object_id"])]
+
+    def __str__(self):
+        return f"{self.source.title}: “{self.quote[:80]}”"
+
+
+def document_upload_path(instance, filename: str) -> str:
+    # Random names: an uploaded file's name can itself identify a person or a place.
+    suffix = filename.rsplit(".", 1)[-1].lower() if "." in filename else "bin"
+    return f"documents/{uuid.uuid4().hex}.{suffix[:8]}"
+
+
+class DocumentKind(models.TextChoices):
+    VERDICT = "verdict", _("verdict")
+    INDICTMENT = "indictment", _("indictment")
+    APPEAL_RULING = "appeal_ruling", _("appeal ruling")
+    LETTER = "letter", _("letter")
+    PHOTO = "photo", _("photo")
+    STATEMENT = "statement", _("statement")
+    OTHER = "other", _("other")
+
+
+class DocumentQuerySet(models.QuerySet):
+    def public(self):
+        """Public documents that name no one whose page is not public."""
+        hidden_people = Person.objects.exclude(publication_state=PublicationState.PUBLISHED)
+        return self.filter(is_public=True).exclude(people__in=hidden_people)
+
+    def visible_to(self, user):
+        if user.is_active and user.is_staff and user.has_perm("sources.view_document"):
+            return self
+        return self.public()
+
+
+class Document(models.Model):
+    file = models.FileField(_("file"), upload_to=document_upload_path)
+    title = models.CharField(_("title"), max_length=300)
+    kind = models.CharField(_("kind"), max_length=16, choices=DocumentKind.choices, default=DocumentKind.OTHER)
+    date, date_earliest, date_latest = partial_date_fields(_("date"))
+    is_public = models.BooleanField(
+        _("public"), default=False, help_text=_("Restricted (the default) files are only served to logged-in staff.")
+    )
+    people = models.ManyToManyField(Person, related_name="documents", blank=True, verbose_name=_("people"))
+    source = models.ForeignKey(
+        Source, on_delete=models.SET_NULL, null=True, blank=True, related_name="documents", verbose_name=_("source")
+    )
+    description = models.TextField(_("description"), blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    history = HistoricalRecords()
+
+    objects = DocumentQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("document")
+        verbose_name_plural = _("documents")
+        ordering = ["-date_earliest", "title"]
+
+    def __str__(self):
+        return self.title
+
+    def get_absolute_url(self):
+        return reverse("sources:document_file", kwargs={"pk": self.pk})
