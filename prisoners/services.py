@@ -48,10 +48,17 @@ def person_status_refresh(*, person: Person) -> Person:
     recognition = [status for _key, status, _since in timeline if status in RECOGNITION_STATUSES]
 
     status, since = custody[-1] if custody else ("", None)
-    person.current_status = CURRENT_STATUS_FOR_EVENT.get(status, status)
-    person.current_status_since = since
-    person.is_recognised = bool(recognition) and recognition[-1] == Status.RECOGNISED
-    person.save(update_fields=["current_status", "current_status_since", "is_recognised", "updated_at"])
+    derived = {
+        "current_status": CURRENT_STATUS_FOR_EVENT.get(status, status),
+        "current_status_since": since,
+        "is_recognised": bool(recognition) and recognition[-1] == Status.RECOGNISED,
+    }
+    # Saving only on a change keeps history free of rows that record nothing.
+    if any(getattr(person, field) != value for field, value in derived.items()):
+        for field, value in derived.items():
+            setattr(person, field, value)
+        person._change_reason = "status derived from events"
+        person.save(update_fields=[*derived, "updated_at"])
     return person
 
 

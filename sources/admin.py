@@ -1,5 +1,6 @@
 from django import forms
 from django.contrib import admin
+from django.db import models
 from django.contrib.admin.widgets import AutocompleteSelect
 from django.contrib.contenttypes.admin import GenericTabularInline
 from django.urls import reverse
@@ -93,6 +94,7 @@ class SourceAdmin(SimpleHistoryAdmin):
     list_filter = ["kind", "language"]
     search_fields = ["title", "outlet", "author", "url"]
     readonly_fields = ["created_at"]
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
 
     def get_queryset(self, request):
         from django.db.models import Count

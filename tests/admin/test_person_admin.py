@@ -1,0 +1,168 @@
+"""How researchers and editors work on a person in the admin."""
+
+import pytest
+from django.core.exceptions import PermissionDenied
+from django.urls import reverse
+
+from prisoners.models import Person, PublicationState, Status
+from prisoners.services import person_publish
+from sources.models import Citation
+from tests.prisoners.factories import NameVariantFactory, PersonFactory, ReleaseFactory
+from tests.sources.factories import SourceFactory
+
+pytestmark = pytest.mark.django_db
+
+ADD_URL = reverse("admin:prisoners_person_add")
+CHANGELIST_URL = reverse("admin:prisoners_person_changelist")
+
+
+def change_url(person):
+    return reverse("admin:prisoners_person_change", args=[person.pk])
+
+
+def form_data(client, url, **fields):
+    """The POST body the admin page would send: its current values, empty inlines, plus `fields`."""
+    response = client.get(url)
+    data = {}
+    admin_form = response.context["adminform"].form
+    for name, field in admin_form.fields.items():
+        value = admin_form.initial.get(name, field.initial)
+        if value is not None and name != "photo":
+            data[name] = value
+    for inline in response.context["inline_admin_formsets"]:
+        formset = inline.formset
+        data[f"{formset.prefix}-TOTAL_FORMS"] = formset.initial_form_count()
+        data[f"{formset.prefix}-INITIAL_FORMS"] = formset.initial_form_count()
+        for form in formset.initial_forms:
+            for name, field in form.fields.items():
+                value = form.initial.get(name, field.initial)
+                if value is not None:
+                    data[f"{form.prefix}-{name}"] = value.pk if hasattr(value, "pk") else value
+    data.update(fields)
+    return data
+
+
+def test_a_researcher_adds_a_person_with_a_cited_event_and_the_status_follows(researcher_client, researcher):
+    source = SourceFactory()
+    data = form_data(
+        researcher_client,
+        ADD_URL,
+        display_name="Ales Bialiatski",
+        **{
+            "status_events-TOTAL_FORMS": 1,
+            "status_events-0-date": "2021-07",
+            "status_events-0-status": Status.DETAINED,
+            "status_events-0-cite_source": source.pk,
+            "status_events-0-cite_quote": "arrested in July 2021",
+            "status_events-0-cite_certainty": "confirmed",
+        },
+    )
+    response = researcher_client.post(ADD_URL, data)
+    assert response.status_code == 302, response.context and response.context["errors"]
+
+    person = Person.objects.get(display_name="Ales Bialiatski")
+    assert person.publication_state == PublicationState.DRAFT
+    assert person.current_status == Status.DETAINED
+    event = person.status_events.get()
+    citation = Citation.objects.get()
+    assert (citation.content_object, citation.source, citation.quote) == (event, source, "arrested in July 2021")
+    assert {record.history_user for record in person.history.all()} == {researcher}
+
+
+def test_a_quote_without_a_source_is_refused_and_nothing_is_saved(researcher_client):
+    data = form_data(
+        researcher_client,
+        ADD_URL,
+        display_name="Nobody Yet",
+        **{
+            "status_events-TOTAL_FORMS": 1,
+            "status_events-0-date": "2021-07",
+            "status_events-0-status": Status.DETAINED,
+            "status_events-0-cite_quote": "arrested in July 2021",
+        },
+    )
+    response = researcher_client.post(ADD_URL, data)
+    assert response.status_code == 200
+    assert "Choose the source this quote comes from." in response.content.decode()
+    assert not Person.objects.exists()
+
+
+def test_an_unreadable_date_is_refused_with_a_helpful_message(researcher_client):
+    data = form_data(
+        researcher_client,
+        ADD_URL,
+        display_name="Someone",
+        **{"status_events-TOTAL_FORMS": 1, "status_events-0-date": "May 2020", "status_events-0-status": "detained"},
+    )
+    response = researcher_client.post(ADD_URL, data)
+    assert "2020-05 (May 2020)" in response.content.decode()
+    assert not Person.objects.exists()
+
+
+def test_a_researcher_cannot_publish_by_editing_the_form(researcher_client):
+    person = PersonFactory(publication_state=PublicationState.DRAFT)
+    data = form_data(researcher_client, change_url(person), publication_state=PublicationState.PUBLISHED)
+    assert researcher_client.post(change_url(person), data).status_code == 302
+    person.refresh_from_db()
+    assert person.publication_state == PublicationState.DRAFT
+
+
+def test_a_researcher_cannot_publish_with_the_list_action(researcher_client):
+    person = PersonFactory(publication_state=PublicationState.DRAFT)
+    assert 'value="publish"' not in researcher_client.get(CHANGELIST_URL).content.decode()
+    researcher_client.post(CHANGELIST_URL, {"action": "publish", "_selected_action": [person.pk]})
+    person.refresh_from_db()
+    assert person.publication_state == PublicationState.DRAFT
+
+
+def test_the_publish_service_refuses_a_researcher(researcher):
+    with pytest.raises(PermissionDenied):
+        person_publish(person=PersonFactory(publication_state=PublicationState.DRAFT), user=researcher)
+
+
+def test_an_editor_publishes_and_withdraws_with_the_list_actions(editor_client, editor):
+    person = PersonFactory(publication_state=PublicationState.DRAFT)
+    editor_client.post(CHANGELIST_URL, {"action": "publish", "_selected_action": [person.pk]})
+    person.refresh_from_db()
+    assert person.publication_state == PublicationState.PUBLISHED and person.published_at
+    editor_client.post(CHANGELIST_URL, {"action": "withdraw", "_selected_action": [person.pk]})
+    person.refresh_from_db()
+    assert person.publication_state == PublicationState.WITHDRAWN
+    reasons = list(person.history.values_list("history_change_reason", "history_user"))
+    assert ("published", editor.pk) in reasons and ("withdrawn", editor.pk) in reasons
+
+
+def test_history_keeps_every_edit_with_who_and_when(researcher_client, researcher):
+    person = PersonFactory(display_name="Sergei Tikhanovsky", occupation="")
+    researcher_client.post(change_url(person), form_data(researcher_client, change_url(person), occupation="blogger"))
+    latest, earlier = person.history.all()[:2]
+    assert (earlier.occupation, latest.occupation) == ("", "blogger")
+    assert latest.history_user == researcher and latest.history_date
+    assert [change.field for change in latest.diff_against(earlier).changes] == ["occupation"]
+    history_page = researcher_client.get(reverse("admin:prisoners_person_history", args=[person.pk]))
+    assert "researcher" in history_page.content.decode()
+
+
+def test_admin_search_finds_a_person_by_any_name_variant(researcher_client):
+    person = PersonFactory(display_name="Siarhei Tsikhanouski")
+    NameVariantFactory(person=person, text="Sergey Tikhanovsky")
+    NameVariantFactory(person=person, text="Сяргей Ціханоўскі")
+    PersonFactory(display_name="Ihar Karnei")
+    for query in ["Tikhanovsky", "Ціханоўскі", "tsikhanouski"]:
+        response = researcher_client.get(CHANGELIST_URL, {"q": query})
+        assert list(response.context["cl"].result_list) == [person], query
+
+
+def test_admin_filters_people_by_release_year(researcher_client):
+    released = ReleaseFactory(date="2025-06-21").person
+    ReleaseFactory(date="2022")
+    PersonFactory()
+    response = researcher_client.get(CHANGELIST_URL, {"released": "2025"})
+    assert list(response.context["cl"].result_list) == [released]
+
+
+def test_view_on_site_links_to_the_public_page(researcher_client):
+    person = PersonFactory()
+    response = researcher_client.get(change_url(person))
+    assert "/admin/r/" in response.content.decode()
+    assert person.get_absolute_url() == f"/prisoners/{person.slug}/"

@@ -1,0 +1,114 @@
+import factory
+
+from prisoners import models
+
+
+class PersonFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = models.Person
+
+    display_name = factory.Sequence(lambda n: f"Test Person {n}")
+    publication_state = models.PublicationState.PUBLISHED
+
+
+class NameVariantFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = models.NameVariant
+
+    person = factory.SubFactory(PersonFactory)
+    text = factory.Sequence(lambda n: f"Variant {n}")
+
+
+class StatusEventFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = models.StatusEvent
+
+    person = factory.SubFactory(PersonFactory)
+    date = "2021-07-14"
+    status = models.Status.DETAINED
+
+
+class CaseFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = models.Case
+
+    title = factory.Sequence(lambda n: f"Case {n}")
+
+
+class DefendantFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = models.Defendant
+
+    case = factory.SubFactory(CaseFactory)
+    person = factory.SubFactory(PersonFactory)
+
+
+class LegalArticleFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = models.LegalArticle
+        django_get_or_create = ("code", "article", "part")
+
+    code = models.LegalCode.CRIMINAL
+    article = factory.Sequence(lambda n: str(300 + n))
+    part = "1"
+    title = factory.Sequence(lambda n: f"Offence {n}")
+
+
+class ChargeFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = models.Charge
+
+    defendant = factory.SubFactory(DefendantFactory)
+    article = factory.SubFactory(LegalArticleFactory)
+
+
+class SentenceFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = models.Sentence
+
+    defendant = factory.SubFactory(DefendantFactory)
+    date = "2021-12-14"
+    term_years = 5
+
+
+class FacilityFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = models.Facility
+
+    name = factory.Sequence(lambda n: f"Penal colony No. {n}")
+    kind = models.FacilityKind.COLONY
+
+
+class CustodyPeriodFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = models.CustodyPeriod
+
+    person = factory.SubFactory(PersonFactory)
+    facility = factory.SubFactory(FacilityFactory)
+    start = "2022-01"
+
+
+class ReleaseGroupFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = models.ReleaseGroup
+
+    name = factory.Sequence(lambda n: f"Release group {n}")
+    date = "2025-06-21"
+
+
+class ReleaseFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = models.Release
+
+    person = factory.SubFactory(PersonFactory)
+    date = "2025-06-21"
+    release_type = models.ReleaseType.PARDON
+
+
+class ExternalIdentifierFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = models.ExternalIdentifier
+
+    person = factory.SubFactory(PersonFactory)
+    scheme = models.IdentifierScheme.WIKIDATA
+    value = factory.Sequence(lambda n: f"Q{1000 + n}")
