@@ -22,8 +22,12 @@ from .models import (
 NOT_ALLOWED_TO_PUBLISH = "Only editors may publish or withdraw people."
 
 
-def _chronological_key(earliest: dt.date | None, latest: dt.date | None, rank: int, pk: int):
-    return (earliest or dt.date.min, latest or dt.date.max, rank, pk)
+def _timeline_entry(fact, status: str, rank: int):
+    """(sort key, status, first known day) for a status event or a release."""
+    # "On or before X" has no first day; X is the best we know of when it happened.
+    first_known = fact.date_earliest or fact.date_latest
+    key = (first_known or dt.date.min, fact.date_latest or dt.date.max, rank, fact.pk)
+    return key, status, first_known
 
 
 @transaction.atomic
@@ -34,15 +38,10 @@ def person_status_refresh(*, person: Person) -> Person:
     Releases count as "released" (or "died in custody") events on their date; recognition
     events only decide `is_recognised`.
     """
-    events = list(StatusEvent.objects.filter(person=person))
-    releases = list(Release.objects.filter(person=person))
     timeline = sorted(
-        [(_chronological_key(e.date_earliest, e.date_latest, 0, e.pk), e.status, e.date_earliest) for e in events]
-        + [
-            (_chronological_key(r.date_earliest, r.date_latest, 1, r.pk), r.resulting_status, r.date_earliest)
-            for r in releases
-        ],
-        key=lambda item: item[0],
+        [_timeline_entry(event, event.status, 0) for event in StatusEvent.objects.filter(person=person)]
+        + [_timeline_entry(release, release.resulting_status, 1) for release in Release.objects.filter(person=person)],
+        key=lambda entry: entry[0],
     )
     custody = [(status, since) for _key, status, since in timeline if status not in RECOGNITION_STATUSES]
     recognition = [status for _key, status, _since in timeline if status in RECOGNITION_STATUSES]

@@ -88,3 +88,12 @@ def test_in_custody_queryset_agrees_with_is_in_custody():
     assert {p.current_status for p in in_custody} == {
         Status.DETAINED, Status.PRE_TRIAL, Status.CONVICTED, Status.IMPRISONED
     }
+
+
+def test_an_on_or_before_date_counts_from_its_known_end():
+    person = PersonFactory()
+    StatusEventFactory(person=person, date="2021", status=Status.CONVICTED)
+    StatusEventFactory(person=person, date="../2025-08-28", status=Status.IMPRISONED)
+    person = refreshed(person)
+    assert person.current_status == Status.IMPRISONED
+    assert person.current_status_since.isoformat() == "2025-08-28"
