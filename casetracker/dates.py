@@ -145,6 +145,11 @@ class PartialDateField(models.CharField):
         setattr(model_instance, f"{self.attname}_latest", bounds.latest)
         return text
 
+    def contribute_to_class(self, cls, name, private_only=False):
+        super().contribute_to_class(cls, name, private_only)
+        # `event.date_display` reads "May 2020" in the active language, for templates.
+        setattr(cls, f"{name}_display", property(lambda instance: humanize_edtf(getattr(instance, self.attname))))
+
     def formfield(self, **kwargs):
         kwargs.setdefault(
             "help_text",

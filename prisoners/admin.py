@@ -175,19 +175,22 @@ class SentenceInline(CitationCountMixin, admin.StackedInline):
 
 
 class StatusRefreshingAdminMixin:
-    """Keeps current_status right after any edit of one person's events or releases."""
+    """Keeps a person's derived status and sort keys right after any edit of one of their facts."""
+
+    def person_of(self, obj):
+        return obj.person
 
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
-        services.person_status_refresh(person=form.instance.person)
+        services.person_status_refresh(person=self.person_of(form.instance))
 
     def delete_model(self, request, obj):
-        person = obj.person
+        person = self.person_of(obj)
         super().delete_model(request, obj)
         services.person_status_refresh(person=person)
 
     def delete_queryset(self, request, queryset):
-        people = {fact.person for fact in queryset.select_related("person")}
+        people = {self.person_of(fact) for fact in queryset}
         super().delete_queryset(request, queryset)
         for person in people:
             services.person_status_refresh(person=person)
@@ -284,7 +287,7 @@ class CaseAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Defendant)
-class DefendantAdmin(CitingAdminMixin, SimpleHistoryAdmin):
+class DefendantAdmin(CitingAdminMixin, StatusRefreshingAdminMixin, SimpleHistoryAdmin):
     list_display = ["person", "case", "note"]
     search_fields = ["person__display_name", "person__name_variants__text", "case__title", "case__case_number"]
     autocomplete_fields = ["person", "case"]
@@ -341,8 +344,12 @@ class CustodyPeriodAdmin(FactAdmin):
     fields = ["person", "facility", "start", "end", "note", *CITE_FIELDS]
 
 
-class DefendantFactAdmin(CitingAdminMixin, SimpleHistoryAdmin):
+class DefendantFactAdmin(CitingAdminMixin, StatusRefreshingAdminMixin, SimpleHistoryAdmin):
     form = CitedFactForm
+
+    def person_of(self, obj):
+        return obj.defendant.person
+
     inlines = [CitationInline]
     autocomplete_fields = ["defendant"]
     list_select_related = ["defendant__person", "defendant__case"]

@@ -809,7 +809,7 @@ def _load_person(data: PersonData, sources: dict[str, Source], groups: dict[str,
         )
         _cite(release, data.release.cites, sources)
 
-    return person_status_refresh(person=person)
+    return person
 
 
 def _load_case(data: CaseData, sources: dict[str, Source], people: dict[str, Person],
@@ -889,6 +889,9 @@ def load_demo() -> dict[str, int]:
     people = {data.slug: _load_person(data, sources, groups) for data in PEOPLE}
     cases = [_load_case(data, sources, people, articles) for data in CASES]
     documents = [_load_document(data, people) for data in DOCUMENTS]
+    # Last, once events, releases and sentences are all in: status and sort keys derive from them.
+    for person in people.values():
+        person_status_refresh(person=person)
     return {
         "people": len(people),
         "sources": len(sources),

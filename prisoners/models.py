@@ -3,19 +3,21 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 import uuid
 from dataclasses import dataclass
 
 from dateutil.relativedelta import relativedelta
 from django.contrib.contenttypes.fields import GenericRelation
 from django.db import models
+from django.db.models import Count, Exists, F, OuterRef, Q
 from django.urls import reverse
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 from slugify import slugify
 
-from casetracker.dates import DateBounds, humanize_edtf, partial_date_fields
+from casetracker.dates import DateBounds, humanize_edtf, overlaps_q, partial_date_fields
 
 from .names import normalize_name
 
@@ -95,6 +97,57 @@ class PersonQuerySet(models.QuerySet):
     def with_status(self, *statuses):
         return self.filter(current_status__in=statuses)
 
+    def released_between(self, start: dt.date | None, end: dt.date | None):
+        """People with a release whose (possibly partial) date overlaps [start, end]."""
+        releases = Release.objects.filter(overlaps_q("date", start, end), person=OuterRef("pk"))
+        return self.filter(Exists(releases))
+
+    def detained_between(self, start: dt.date | None, end: dt.date | None):
+        """People with a detention whose (possibly partial) date overlaps [start, end]."""
+        detentions = StatusEvent.objects.filter(
+            overlaps_q("date", start, end), person=OuterRef("pk"), status__in=CUSTODY_START_STATUSES
+        )
+        return self.filter(Exists(detentions))
+
+    def charged_under(self, article: str):
+        """People charged under an article number ("293") or article and part ("293.1")."""
+        number, _dot, part = article.strip().partition(".")
+        charges = Charge.objects.filter(defendant__person=OuterRef("pk"), article__article=number)
+        if part:
+            charges = charges.filter(article__part=part)
+        return self.filter(Exists(charges))
+
+    def released_by(self, release_type: str):
+        return self.filter(Exists(Release.objects.filter(person=OuterRef("pk"), release_type=release_type)))
+
+    def in_release_group(self, group_slug: str):
+        return self.filter(Exists(Release.objects.filter(person=OuterRef("pk"), group__slug=group_slug)))
+
+    def headline_counts(self, today: dt.date) -> dict[str, int]:
+        """In custody now, released in the last 12 months, recognised in total: one query."""
+        released_recently = Release.objects.filter(
+            overlaps_q("date", today - dt.timedelta(days=365), today), person=OuterRef("pk")
+        )
+        return self.aggregate(
+            in_custody=Count("pk", filter=Q(current_status__in=IN_CUSTODY_STATUSES)),
+            released_last_12_months=Count("pk", filter=Q(Exists(released_recently))),
+            recognised=Count("pk", filter=Q(is_recognised=True)),
+        )
+
+    def matching(self, text: str):
+        """People any of whose names contains the text, ignoring case and accents."""
+        needle = normalize_name(text)
+        if not needle:
+            return self
+        variants = NameVariant.objects.filter(person=OuterRef("pk"), normalized__contains=needle)
+        return self.filter(
+            Q(display_name__icontains=text)
+            | Q(name_latin__icontains=text)
+            | Q(name_be__icontains=text)
+            | Q(name_ru__icontains=text)
+            | Exists(variants)
+        )
+
 
 class Person(models.Model):
     display_name = models.CharField(_("display name"), max_length=200)
@@ -128,6 +181,11 @@ class Person(models.Model):
     )
     current_status_since = models.DateField(_("current status since"), null=True, blank=True, editable=False)
     is_recognised = models.BooleanField(_("recognised as political prisoner"), default=False, editable=False)
+    # Sort keys for the public list, kept by the same service.
+    custody_started_on = models.DateField(_("detained on"), null=True, blank=True, editable=False, db_index=True)
+    released_on = models.DateField(_("released on"), null=True, blank=True, editable=False, db_index=True)
+    total_term_days = models.PositiveIntegerField(_("total term in days"), default=0, editable=False, db_index=True)
+    total_term_code = models.CharField(_("total term"), max_length=16, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -153,6 +211,9 @@ class Person(models.Model):
     def get_absolute_url(self):
         return reverse("prisoners:person_detail", kwargs={"slug": self.slug})
 
+    def public_page_url(self) -> str:
+        return self.get_absolute_url()
+
     def _unique_slug(self) -> str:
         base = slugify(self.name_latin or self.display_name)[:180] or "person"
         candidate, counter = base, 2
@@ -171,6 +232,14 @@ class Person(models.Model):
         language = (language or get_language() or "en")[:2]
         localized = {"be": self.name_be, "ru": self.name_ru}.get(language) or self.name_latin
         return localized or self.display_name
+
+    def age_on(self, day: dt.date) -> str:
+        """Age in whole years, or a range when only part of the birth date is known."""
+        if not (self.birth_date_earliest and self.birth_date_latest):
+            return ""
+        oldest = relativedelta(day, self.birth_date_earliest).years
+        youngest = relativedelta(day, self.birth_date_latest).years
+        return str(oldest) if oldest == youngest else f"{youngest}–{oldest}"
 
     def custody_start(self) -> StatusEvent | None:
         """The detention that began the latest custody spell, judged from status events."""
@@ -201,6 +270,24 @@ class Term:
     years: int = 0
     months: int = 0
     days: int = 0
+
+    @property
+    def code(self) -> str:
+        """Compact form used in lists and imports: 18y, 1y6m, 19y6m."""
+        parts = [(self.years, "y"), (self.months, "m"), (self.days, "d")]
+        return "".join(f"{count}{unit}" for count, unit in parts if count)
+
+    @classmethod
+    def from_code(cls, code: str) -> Term:
+        match = re.fullmatch(r"(?:(\d+)y)?(?:(\d+)m)?(?:(\d+)d)?", (code or "").strip().lower())
+        if not match:
+            raise ValueError(f"not a term: {code!r} (use e.g. 18y, 1y6m, 90d)")
+        return cls(*(int(group or 0) for group in match.groups()))
+
+    @property
+    def approximate_days(self) -> int:
+        """For sorting by length only; calendars make exact day counts date-dependent."""
+        return round(self.years * 365.25 + self.months * 30.44 + self.days)
 
     @property
     def delta(self) -> relativedelta:
@@ -287,6 +374,9 @@ class NameVariant(models.Model):
     def __str__(self):
         return self.text
 
+    def public_page_url(self) -> str:
+        return self.person.get_absolute_url()
+
     def save(self, *args, **kwargs):
         self.normalized = normalize_name(self.text)
         if not self.script:
@@ -345,6 +435,9 @@ class Case(models.Model):
 
     def __str__(self):
         return f"{self.title} ({self.case_number})" if self.case_number else self.title
+
+    def public_page_url(self) -> str:
+        return ""
 
 
 class Defendant(models.Model):
@@ -408,6 +501,9 @@ class Charge(models.Model):
     def __str__(self):
         return str(self.article)
 
+    def public_page_url(self) -> str:
+        return self.defendant.person.get_absolute_url()
+
 
 class Regime(models.TextChoices):
     GENERAL = "general", _("general-regime penal colony")
@@ -457,10 +553,13 @@ class Sentence(models.Model):
     class Meta:
         verbose_name = _("sentence")
         verbose_name_plural = _("sentences")
-        ordering = ["date_earliest", "pk"]
+        ordering = [F("date_earliest").asc(nulls_first=True), "pk"]
 
     def __str__(self):
         return f"{self.get_kind_display()}: {self.term} ({humanize_edtf(self.date)})"
+
+    def public_page_url(self) -> str:
+        return self.defendant.person.get_absolute_url()
 
     @property
     def term(self) -> Term:
@@ -509,10 +608,13 @@ class CustodyPeriod(models.Model):
     class Meta:
         verbose_name = _("custody period")
         verbose_name_plural = _("custody periods")
-        ordering = ["start_earliest", "pk"]
+        ordering = [F("start_earliest").asc(nulls_first=True), "pk"]
 
     def __str__(self):
         return f"{self.facility}: {humanize_edtf(self.start)} – {humanize_edtf(self.end)}"
+
+    def public_page_url(self) -> str:
+        return self.person.get_absolute_url()
 
 
 class StatusEvent(models.Model):
@@ -528,10 +630,13 @@ class StatusEvent(models.Model):
         verbose_name = _("status event")
         verbose_name_plural = _("status events")
         # The first day an event can have happened orders it; id breaks ties in entry order.
-        ordering = ["date_earliest", "date_latest", "pk"]
+        ordering = [F("date_earliest").asc(nulls_first=True), "date_latest", "pk"]
 
     def __str__(self):
         return f"{humanize_edtf(self.date)}: {self.get_status_display()}"
+
+    def public_page_url(self) -> str:
+        return self.person.get_absolute_url()
 
 
 class ReleaseType(models.TextChoices):
@@ -560,7 +665,7 @@ class ReleaseGroup(models.Model):
     class Meta:
         verbose_name = _("release group")
         verbose_name_plural = _("release groups")
-        ordering = ["-date_earliest", "name"]
+        ordering = [F("date_earliest").desc(nulls_last=True), "name"]
 
     def __str__(self):
         return self.name
@@ -572,6 +677,9 @@ class ReleaseGroup(models.Model):
 
     def get_absolute_url(self):
         return reverse("prisoners:release_group_detail", kwargs={"slug": self.slug})
+
+    def public_page_url(self) -> str:
+        return self.get_absolute_url()
 
 
 class Release(models.Model):
@@ -594,10 +702,13 @@ class Release(models.Model):
     class Meta:
         verbose_name = _("release")
         verbose_name_plural = _("releases")
-        ordering = ["date_earliest", "pk"]
+        ordering = [F("date_earliest").asc(nulls_first=True), "pk"]
 
     def __str__(self):
         return f"{self.person}: {self.get_release_type_display()} ({humanize_edtf(self.date)})"
+
+    def public_page_url(self) -> str:
+        return self.person.get_absolute_url()
 
     @property
     def resulting_status(self) -> str:

@@ -19,6 +19,7 @@ from .models import (
     StatusEvent,
 )
 
+RELEASE_STATUSES = frozenset({Status.RELEASED})
 NOT_ALLOWED_TO_PUBLISH = "Only editors may publish or withdraw people."
 
 
@@ -32,11 +33,11 @@ def _timeline_entry(fact, status: str, rank: int):
 
 @transaction.atomic
 def person_status_refresh(*, person: Person) -> Person:
-    """Recompute and store the current status from status events and releases.
+    """Recompute and store the current status, and the list's sort keys, from the record.
 
-    The one place current_status is written: admin saves, imports and services call it.
-    Releases count as "released" (or "died in custody") events on their date; recognition
-    events only decide `is_recognised`.
+    The one place these derived fields are written: admin saves, imports and services call
+    it. Releases count as "released" (or "died in custody") events on their date;
+    recognition events only decide `is_recognised`.
     """
     timeline = sorted(
         [_timeline_entry(event, event.status, 0) for event in StatusEvent.objects.filter(person=person)]
@@ -46,11 +47,18 @@ def person_status_refresh(*, person: Person) -> Person:
     custody = [(status, since) for _key, status, since in timeline if status not in RECOGNITION_STATUSES]
     recognition = [status for _key, status, _since in timeline if status in RECOGNITION_STATUSES]
 
+    releases = [since for _key, status, since in timeline if status in RELEASE_STATUSES]
     status, since = custody[-1] if custody else ("", None)
+    custody_start = person.custody_start()
+    term = person.total_term()
     derived = {
         "current_status": CURRENT_STATUS_FOR_EVENT.get(status, status),
         "current_status_since": since,
         "is_recognised": bool(recognition) and recognition[-1] == Status.RECOGNISED,
+        "custody_started_on": custody_start and (custody_start.date_earliest or custody_start.date_latest),
+        "released_on": releases[-1] if releases else None,
+        "total_term_days": term.approximate_days,
+        "total_term_code": term.code,
     }
     # Saving only on a change keeps history free of rows that record nothing.
     if any(getattr(person, field) != value for field, value in derived.items()):

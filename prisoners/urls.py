@@ -5,6 +5,9 @@ from . import views
 app_name = "prisoners"
 
 urlpatterns = [
+    path("", views.home, name="home"),
+    path("prisoners/", views.person_list, name="person_list"),
+    path("prisoners/export.csv", views.person_list_csv, name="person_list_csv"),
     path("prisoners/<slug:slug>/", views.person_detail, name="person_detail"),
     path("prisoners/<slug:slug>/photo/", views.person_photo, name="person_photo"),
     path("releases/<slug:slug>/", views.release_group_detail, name="release_group_detail"),

@@ -1,22 +1,105 @@
-from django.http import FileResponse, Http404
-from django.shortcuts import get_object_or_404, render
+import csv
 
-from .models import Person, ReleaseGroup
+from django.core.paginator import Paginator
+from django.db.models import Prefetch
+from django.http import FileResponse, Http404, StreamingHttpResponse
+from django.shortcuts import get_object_or_404, render
+from django.utils import timezone
+
+from sources.footnotes import Footnotes
+from sources.models import Citation, Document
+
+from .filters import PersonFilter
+from .models import Charge, CustodyPeriod, Defendant, Person, Release, ReleaseGroup, Sentence, StatusEvent
+from .presentation import CSV_COLUMNS, csv_row, person_json_ld
+
+PAGE_SIZES = (10, 25, 50, 100)
+
+
+def home(request):
+    people = Person.objects.public()
+    return render(
+        request,
+        "prisoners/home.html",
+        {
+            "counts": people.headline_counts(timezone.localdate()),
+            "recent": people.order_by("-updated_at")[:10],
+        },
+    )
+
+
+def person_list(request):
+    filterset = PersonFilter(request.GET, queryset=Person.objects.public())
+    per_page = int(request.GET["per_page"]) if request.GET.get("per_page", "").isdigit() else 25
+    paginator = Paginator(filterset.qs, per_page if per_page in PAGE_SIZES else 25)
+    page = paginator.get_page(request.GET.get("page"))
+    return render(
+        request,
+        "prisoners/person_list.html",
+        {"filter": filterset, "page": page, "page_sizes": PAGE_SIZES},
+    )
+
+
+class _Echo:
+    def write(self, value):
+        return value
+
+
+def person_list_csv(request):
+    """The filtered public list as CSV, streamed row by row so memory stays flat."""
+    people = PersonFilter(request.GET, queryset=Person.objects.public()).qs
+    writer = csv.writer(_Echo())
+    rows = (writer.writerow(csv_row(person, request)) for person in people.iterator(chunk_size=2000))
+    response = StreamingHttpResponse(
+        (line for chunk in ([writer.writerow(CSV_COLUMNS)], rows) for line in chunk),
+        content_type="text/csv; charset=utf-8",
+    )
+    response["Content-Disposition"] = 'attachment; filename="prisoners.csv"'
+    return response
+
+
+def _cited(lookup: str) -> Prefetch:
+    return Prefetch(lookup, queryset=Citation.objects.select_related("source"))
 
 
 def person_detail(request, slug):
-    person = get_object_or_404(
-        Person.objects.public().prefetch_related(
-            "name_variants",
-            "status_events",
-            "releases__group",
-            "defendant_roles__case",
-            "defendant_roles__charges__article",
-            "defendant_roles__sentences",
+    people = Person.objects.public().prefetch_related(
+        _cited("citations"),
+        "name_variants",
+        "external_identifiers",
+        Prefetch("status_events", queryset=StatusEvent.objects.prefetch_related(_cited("citations"))),
+        Prefetch(
+            "releases",
+            queryset=Release.objects.select_related("group").prefetch_related(
+                _cited("citations"), _cited("group__citations")
+            ),
         ),
-        slug=slug,
+        Prefetch(
+            "defendant_roles",
+            queryset=Defendant.objects.select_related("case").prefetch_related(
+                _cited("case__citations"),
+                Prefetch("case__defendants", queryset=Person.objects.public(), to_attr="public_defendants"),
+                Prefetch("charges", queryset=Charge.objects.select_related("article").prefetch_related(_cited("citations"))),
+                Prefetch("sentences", queryset=Sentence.objects.prefetch_related(_cited("citations"))),
+            ),
+        ),
+        Prefetch(
+            "custody_periods",
+            queryset=CustodyPeriod.objects.select_related("facility").prefetch_related(_cited("citations")),
+        ),
+        Prefetch("documents", queryset=Document.objects.public(), to_attr="public_documents"),
     )
-    return render(request, "prisoners/person_detail.html", {"person": person})
+    person = get_object_or_404(people, slug=slug)
+    return render(
+        request,
+        "prisoners/person_detail.html",
+        {
+            "person": person,
+            "footnotes": Footnotes(),
+            "age": person.age_on(timezone.localdate()),
+            "json_ld": person_json_ld(person, request),
+        },
+    )
 
 
 def person_photo(request, slug):
@@ -28,6 +111,15 @@ def person_photo(request, slug):
 
 
 def release_group_detail(request, slug):
-    group = get_object_or_404(ReleaseGroup, slug=slug)
-    releases = group.releases.filter(person__in=Person.objects.public()).select_related("person")
-    return render(request, "prisoners/release_group_detail.html", {"group": group, "releases": releases})
+    group = get_object_or_404(ReleaseGroup.objects.prefetch_related(_cited("citations")), slug=slug)
+    releases = (
+        group.releases.filter(person__in=Person.objects.public())
+        .select_related("person")
+        .prefetch_related(_cited("citations"))
+        .order_by("person__display_name")
+    )
+    return render(
+        request,
+        "prisoners/release_group_detail.html",
+        {"group": group, "releases": releases, "footnotes": Footnotes()},
+    )

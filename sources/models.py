@@ -7,7 +7,8 @@ import uuid
 from django.contrib.contenttypes.fields import GenericForeignKey
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
-from django.db.models import Q
+from django.apps import apps
+from django.db.models import Exists, F, OuterRef, Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
@@ -25,6 +26,12 @@ class SourceKind(models.TextChoices):
     OTHER = "other", _("other")
 
 
+class SourceQuerySet(models.QuerySet):
+    def public(self):
+        """Sources that support at least one public fact; the rest are research in progress."""
+        return self.filter(Exists(Citation.objects.public().filter(source=OuterRef("pk"))))
+
+
 class Source(models.Model):
     url = models.URLField(_("URL"), max_length=1000, blank=True)
     title = models.CharField(_("title"), max_length=500)
@@ -38,10 +45,12 @@ class Source(models.Model):
 
     history = HistoricalRecords()
 
+    objects = SourceQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("source")
         verbose_name_plural = _("sources")
-        ordering = ["-published_earliest", "title"]
+        ordering = [F("published_earliest").desc(nulls_last=True), "title"]
         constraints = [
             models.UniqueConstraint(fields=["url"], condition=~Q(url=""), name="unique_source_url"),
         ]
@@ -80,6 +89,33 @@ CITABLE_MODELS = Q(app_label="prisoners") & Q(
 )
 
 
+# How each citable model reaches the people whose publication decides whether it is public.
+PERSON_PATHS = {
+    "person": "",
+    "namevariant": "person__",
+    "statusevent": "person__",
+    "release": "person__",
+    "custodyperiod": "person__",
+    "charge": "defendant__person__",
+    "sentence": "defendant__person__",
+    "case": "defendants__",
+    "releasegroup": "releases__person__",
+}
+# A citation backing one of these fields is as private as the field.
+PRIVATE_FIELDS = frozenset({"private_notes"})
+
+
+class CitationQuerySet(models.QuerySet):
+    def public(self):
+        """Citations of facts about published people, never of private fields."""
+        condition = Q(pk__in=[])
+        for model_name, path in PERSON_PATHS.items():
+            model = apps.get_model("prisoners", model_name)
+            public_ids = model.objects.filter(**{f"{path}publication_state": PublicationState.PUBLISHED}).values("pk")
+            condition |= Q(content_type=ContentType.objects.get_for_model(model), object_id__in=public_ids)
+        return self.filter(condition).exclude(field_name__in=PRIVATE_FIELDS)
+
+
 class Citation(models.Model):
     """A source's support for one fact, with the passage that says it."""
 
@@ -104,6 +140,8 @@ class Citation(models.Model):
     content_object = GenericForeignKey("content_type", "object_id")
 
     history = HistoricalRecords()
+
+    objects = CitationQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("citation")
@@ -165,7 +203,7 @@ class Document(models.Model):
     class Meta:
         verbose_name = _("document")
         verbose_name_plural = _("documents")
-        ordering = ["-date_earliest", "title"]
+        ordering = [F("date_earliest").desc(nulls_last=True), "title"]
 
     def __str__(self):
         return self.title

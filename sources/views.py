@@ -1,12 +1,32 @@
+from django.contrib.contenttypes.prefetch import GenericPrefetch
 from django.http import FileResponse
 from django.shortcuts import get_object_or_404, render
+
+from prisoners.models import Case, Charge, CustodyPeriod, NameVariant, Person, Release, ReleaseGroup, Sentence, StatusEvent
 
 from .models import Document, Source
 
 
 def source_detail(request, pk):
-    source = get_object_or_404(Source, pk=pk)
-    return render(request, "sources/source_detail.html", {"source": source})
+    """A source and every public fact it supports; sources backing no public fact are 404."""
+    source = get_object_or_404(Source.objects.public(), pk=pk)
+    citations = source.citations.public().prefetch_related(
+        GenericPrefetch(
+            "content_object",
+            [
+                Person.objects.all(),
+                NameVariant.objects.select_related("person"),
+                StatusEvent.objects.select_related("person"),
+                Release.objects.select_related("person", "group"),
+                CustodyPeriod.objects.select_related("person", "facility"),
+                Charge.objects.select_related("defendant__person", "article"),
+                Sentence.objects.select_related("defendant__person"),
+                Case.objects.all(),
+                ReleaseGroup.objects.all(),
+            ],
+        )
+    )
+    return render(request, "sources/source_detail.html", {"source": source, "citations": citations})
 
 
 def document_file(request, pk):

@@ -11,7 +11,7 @@ def test_a_published_person_has_a_public_page_with_their_timeline(client):
     StatusEventFactory(person=person, date="2025-06-21", status="released")
     response = client.get(person.get_absolute_url(), HTTP_ACCEPT_LANGUAGE="en")
     assert response.status_code == 200
-    assert "Ihar Karnei" in response.content.decode() and "June 21, 2025" in response.content.decode()
+    assert "Ihar Karnei" in response.content.decode() and "21 June 2025" in response.content.decode()
 
 
 @pytest.mark.parametrize("state", [PublicationState.DRAFT, PublicationState.WITHDRAWN])
