@@ -32,9 +32,19 @@ run: $(VENV)/.stamp-run
 	$(MANAGE) load_demo
 	$(MANAGE) runserver 127.0.0.1:8000
 
+# axe-core for the browser tests' accessibility checks. npm writes node_modules/.package-lock.json
+# on every install, so it serves as the stamp: npm ci runs again only when package-lock.json is
+# newer. Without npm the tests that need axe-core skip (or fail under BROWSER_TESTS_REQUIRED).
+node_modules/.package-lock.json: package-lock.json
+	@if command -v npm >/dev/null 2>&1; then \
+		npm ci --no-audit --no-fund && touch $@; \
+	else \
+		echo "note: npm not found, skipping npm ci; browser tests that need axe-core will not run"; \
+	fi
+
 # make exits 2 on any recipe failure, so every non-zero pytest status fails the build,
 # including 5 ("no tests collected"); make's "Error N" line shows pytest's own code.
-test: $(VENV)/.stamp-dev
+test: $(VENV)/.stamp-dev node_modules/.package-lock.json
 	$(VPY) -m pytest $(PYTEST_ARGS)
 
 check: $(VENV)/.stamp-run

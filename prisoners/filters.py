@@ -28,6 +28,7 @@ class PersonFilter(django_filters.FilterSet):
         field_name="current_status",
         choices=[(value, label) for value, label in Status.choices if value not in {"recognised", "recognition_withdrawn", "transferred"}],
         widget=forms.CheckboxSelectMultiple,
+        distinct=False,  # a column of the person row: no joins, so no duplicates to remove
     )
     released = django_filters.DateFromToRangeFilter(
         label=_("Released"), method="filter_released", widget=django_filters.widgets.DateRangeWidget(attrs={"type": "date"})

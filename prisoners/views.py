@@ -10,7 +10,7 @@ from sources.footnotes import Footnotes
 from sources.models import Citation, Document
 
 from .filters import PersonFilter
-from .models import Charge, CustodyPeriod, Defendant, Person, Release, ReleaseGroup, Sentence, StatusEvent
+from .models import Charge, CustodyPeriod, Defendant, NameVariant, Person, Release, ReleaseGroup, Sentence, StatusEvent
 from .presentation import CSV_COLUMNS, csv_row, person_json_ld
 
 PAGE_SIZES = (10, 25, 50, 100)
@@ -65,7 +65,7 @@ def _cited(lookup: str) -> Prefetch:
 def person_detail(request, slug):
     people = Person.objects.public().prefetch_related(
         _cited("citations"),
-        "name_variants",
+        Prefetch("name_variants", queryset=NameVariant.objects.prefetch_related(_cited("citations"))),
         "external_identifiers",
         Prefetch("status_events", queryset=StatusEvent.objects.prefetch_related(_cited("citations"))),
         Prefetch(
