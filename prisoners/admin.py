@@ -4,6 +4,7 @@ from django.contrib import admin, messages
 from django.db.models import Count
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 from simple_history.admin import SimpleHistoryAdmin
 
 from casetracker.dates import overlaps_q
@@ -258,13 +259,17 @@ class PersonAdmin(CitingAdminMixin, SimpleHistoryAdmin):
     def publish(self, request, queryset):
         for person in queryset:
             services.person_publish(person=person, user=request.user)
-        self.message_user(request, _("Published %(count)d people.") % {"count": len(queryset)}, messages.SUCCESS)
+        count = len(queryset)
+        message = ngettext("Published %(count)d person.", "Published %(count)d people.", count) % {"count": count}
+        self.message_user(request, message, messages.SUCCESS)
 
     @admin.action(description=_("Withdraw selected people from the public site"), permissions=["publish"])
     def withdraw(self, request, queryset):
         for person in queryset:
             services.person_withdraw(person=person, user=request.user)
-        self.message_user(request, _("Withdrew %(count)d people.") % {"count": len(queryset)}, messages.SUCCESS)
+        count = len(queryset)
+        message = ngettext("Withdrew %(count)d person.", "Withdrew %(count)d people.", count) % {"count": count}
+        self.message_user(request, message, messages.SUCCESS)
 
     def save_model(self, request, obj, form, change):
         if obj.publication_state == PublicationState.PUBLISHED and not obj.published_at:

@@ -302,6 +302,36 @@ _VIASNA_ARREST = Cite(
 )
 
 
+# --- Recognition ------------------------------------------------------------------------------
+# Each of these articles calls the person a political prisoner; when the recognition came is
+# not stated, so it is dated "on or before" the article.
+
+def _recognised(before: str, cite: Cite) -> Event:
+    return Event(Status.RECOGNISED, f"../{before}", (cite,), note="Called a political prisoner by the source.")
+
+
+_FREED_WITH_HIM = Cite("003", "thirteen other political prisoners were freed")
+_VIASNA_THREE = Cite("000", "other Belarusian political prisoners, such as human rights activist Ales Bialiatski")
+RECOGNITIONS = {
+    "siarhei-tsikhanouski": _recognised(
+        "2025-06-21", Cite("003", "Fourteen political prisoners, including prominent opposition figure Siarhei Tsikhanouski")
+    ),
+    "ihar-karnei": _recognised("2025-06-21", _FREED_WITH_HIM),
+    "natallia-dulina": _recognised("2025-06-21", _FREED_WITH_HIM),
+    "halina-krasnianskaya": _recognised("2025-06-21", _FREED_WITH_HIM),
+    "akihiro-haievski-khanada": _recognised("2025-06-21", _FREED_WITH_HIM),
+    "kiryl-balakhanau": _recognised("2025-06-21", _FREED_WITH_HIM),
+    "ales-bialiatski": _recognised("2025-07-08", _VIASNA_THREE),
+    "valiantsin-stefanovich": _recognised("2025-07-08", _VIASNA_THREE),
+    "uladzimir-labkovich": _recognised("2025-07-08", _VIASNA_THREE),
+    "viktar-babaryka": _recognised(
+        "2025-08-28",
+        Cite("004", "several of the other most prominent political prisoners remain in detention, including Viktor Babariko"),
+    ),
+    "viktoria-kulsha": _recognised("2025-06-30", Cite("001", "Prisoners like Viktoria Kulsha")),
+}
+
+
 # --- People ----------------------------------------------------------------------------------
 
 PEOPLE = (
@@ -796,7 +826,8 @@ def _load_person(data: PersonData, sources: dict[str, Source], groups: dict[str,
                       {"kind": variant.kind, "language": variant.language})
         _cite(row, variant.cites, sources)
 
-    for event in data.events:
+    recognition = (RECOGNITIONS[data.slug],) if data.slug in RECOGNITIONS else ()
+    for event in (*data.events, *recognition):
         row = _upsert(StatusEvent, {"person": person, "status": event.status, "date": event.date},
                       {"note": event.note})
         _cite(row, event.cites, sources)

@@ -255,6 +255,11 @@ class Person(models.Model):
     def total_term(self) -> Term:
         return Term.total_of(self.sentences())
 
+    @property
+    def stored_total_term(self) -> Term:
+        """The total term as last derived, read from the row: no queries, for lists."""
+        return Term.from_code(self.total_term_code)
+
     def expected_end_of_term(self) -> ExpectedEnd | None:
         """Detention start plus the total term; a range when the detention date is partial."""
         start, term = self.custody_start(), self.total_term()
