@@ -11,6 +11,7 @@ from dateutil.relativedelta import relativedelta
 from django.contrib.contenttypes.fields import GenericRelation
 from django.db import models
 from django.db.models import Count, Exists, F, OuterRef, Q
+from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
@@ -634,8 +635,9 @@ class StatusEvent(models.Model):
     class Meta:
         verbose_name = _("status event")
         verbose_name_plural = _("status events")
-        # The first day an event can have happened orders it; id breaks ties in entry order.
-        ordering = [F("date_earliest").asc(nulls_first=True), "date_latest", "pk"]
+        # The first day an event can have happened orders it ("on or before X" has none, so
+        # X stands in, as in person_status_refresh); id breaks ties in entry order.
+        ordering = [Coalesce("date_earliest", "date_latest").asc(nulls_first=True), "date_latest", "pk"]
 
     def __str__(self):
         return f"{humanize_edtf(self.date)}: {self.get_status_display()}"

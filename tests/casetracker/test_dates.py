@@ -100,3 +100,12 @@ def test_range_filters_match_partial_dates_that_overlap_the_range():
     assert within(D(2020, 5, 31), D(2020, 6, 1)) == {may, summer, before_august_2025}
     assert within(D(2020, 7, 1), None) == {summer, before_august_2025, year_2021}
     assert within(None, D(2020, 5, 15)) == {may, before_august_2025}
+
+
+@pytest.mark.django_db
+def test_an_on_or_before_date_sorts_by_the_day_it_is_known_by():
+    person = PersonFactory()
+    known_by_june = StatusEventFactory(person=person, date="../2025-06-21")
+    earlier = StatusEventFactory(person=person, date="2021")
+    later = StatusEventFactory(person=person, date="2025-07")
+    assert list(person.status_events.all()) == [earlier, known_by_june, later]
