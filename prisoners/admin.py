@@ -1,7 +1,11 @@
 import datetime as dt
 
 from django.contrib import admin, messages
-from django.db.models import Count
+from django.contrib.admin import helpers
+from django.db.models import Count, Q
+from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.utils.html import format_html, format_html_join
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
@@ -19,6 +23,7 @@ from .models import (
     Defendant,
     ExternalIdentifier,
     Facility,
+    MATCH_LIMIT,
     LegalArticle,
     NameVariant,
     Person,
@@ -32,6 +37,9 @@ from .models import (
 admin.site.site_header = _("Casetracker")
 admin.site.site_title = _("Casetracker admin")
 admin.site.index_title = _("Cases and sources")
+
+
+NAME_FIELDS = {"display_name", "name_latin", "name_be", "name_ru"}
 
 
 class ReleaseDateFilter(admin.SimpleListFilter):
@@ -220,7 +228,7 @@ class PersonAdmin(CitingAdminMixin, SimpleHistoryAdmin):
     ]
     search_help_text = _("Any spelling of any name, in Latin or Cyrillic.")
     readonly_fields = ["current_status", "current_status_since", "is_recognised", "published_at"]
-    actions = ["publish", "withdraw"]
+    actions = ["publish", "withdraw", "merge"]
     inlines = [
         NameVariantInline,
         ExternalIdentifierInline,
@@ -244,7 +252,80 @@ class PersonAdmin(CitingAdminMixin, SimpleHistoryAdmin):
 
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
-        services.person_status_refresh(person=form.instance)
+        person = form.instance
+        services.person_names_sync(person=person)
+        services.person_status_refresh(person=person)
+        names_changed = not change or set(form.changed_data) & NAME_FIELDS or any(
+            formset.model is NameVariant and formset.has_changed() for formset in formsets
+        )
+        if names_changed:
+            self.warn_of_duplicates(request, person)
+
+    def warn_of_duplicates(self, request, person):
+        duplicates = services.person_likely_duplicates(person=person)
+        if not duplicates:
+            return
+        links = format_html_join(
+            ", ",
+            '<a href="{}">{}</a> ({}: {})',
+            (
+                (
+                    reverse("admin:prisoners_person_change", args=[d.person.pk]),
+                    d.person.display_name,
+                    _("score"),
+                    f"{min(d.score, 100):.0f}",
+                )
+                for d in duplicates
+            ),
+        )
+        self.message_user(
+            request,
+            format_html("{} {}", _("This may be a person already in the records:"), links),
+            messages.WARNING,
+        )
+
+    def get_search_results(self, request, queryset, search_term):
+        """Any spelling in any script finds the person (prisoners.identity), plus the usual fields."""
+        found, may_have_duplicates = super().get_search_results(request, queryset, search_term)
+        if not search_term.strip():
+            return found, may_have_duplicates
+        matched = [match.person_id for match in queryset.name_matches(search_term, limit=MATCH_LIMIT)]
+        return queryset.filter(Q(pk__in=matched) | Q(pk__in=found.values("pk"))), False
+
+    def has_merge_permission(self, request):
+        return request.user.has_perm("prisoners.delete_person")
+
+    @admin.action(description=_("Merge two selected people"), permissions=["merge"])
+    def merge(self, request, queryset):
+        people = list(queryset.order_by("pk")[:3])
+        if len(people) != 2:
+            self.message_user(request, _("Select exactly two people to merge."), messages.ERROR)
+            return None
+        if "kept" in request.POST:
+            kept = next((p for p in people if str(p.pk) == request.POST["kept"]), None)
+            if kept is None:
+                self.message_user(request, _("Choose which record to keep."), messages.ERROR)
+                return None
+            merged = next(p for p in people if p.pk != kept.pk)
+            name = merged.display_name
+            services.person_merge(kept=kept, merged=merged, user=request.user)
+            self.message_user(
+                request,
+                _("Merged %(merged)s into %(kept)s.") % {"merged": name, "kept": kept.display_name},
+                messages.SUCCESS,
+            )
+            return None
+        return TemplateResponse(
+            request,
+            "admin/prisoners/person/merge_confirmation.html",
+            {
+                **self.admin_site.each_context(request),
+                "title": _("Merge two people"),
+                "people": people,
+                "opts": self.model._meta,
+                "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+            },
+        )
 
     def has_publish_permission(self, request):
         return request.user.has_perm("prisoners.publish_person")

@@ -38,7 +38,7 @@ from .models import (
     Status,
     StatusEvent,
 )
-from .services import person_publish, person_status_refresh
+from .services import person_names_sync, person_publish, person_status_refresh
 
 # Leak tests import these: none of them may ever reach a public page, export or API.
 PRIVATE_NOTE_MARKER = "PRIVATE-DEMO-NOTE: family contact via caseworker only"
@@ -922,6 +922,7 @@ def load_demo() -> dict[str, int]:
     documents = [_load_document(data, people) for data in DOCUMENTS]
     # Last, once events, releases and sentences are all in: status and sort keys derive from them.
     for person in people.values():
+        person_names_sync(person=person)
         person_status_refresh(person=person)
     return {
         "people": len(people),

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from dateutil.relativedelta import relativedelta
 from django.contrib.contenttypes.fields import GenericRelation
-from django.db import models
+from django.db import connection, models
 from django.db.models import Count, Exists, F, OuterRef, Q
 from django.db.models.functions import Coalesce
 from django.urls import reverse
@@ -20,7 +20,7 @@ from slugify import slugify
 
 from casetracker.dates import DateBounds, humanize_edtf, overlaps_q, partial_date_fields
 
-from .names import normalize_name
+from . import identity
 
 
 def _upload_path(folder: str, filename: str) -> str:
@@ -80,6 +80,25 @@ IN_CUSTODY_STATUSES = frozenset({Status.DETAINED, Status.PRE_TRIAL, Status.CONVI
 CUSTODY_START_STATUSES = frozenset({Status.DETAINED, Status.PRE_TRIAL})
 
 
+# The public list shows at most this many name matches, best first.
+MATCH_LIMIT = 200
+
+
+class NameVariantQuerySet(models.QuerySet):
+    def candidates_for(self, keys: tuple[str, ...]):
+        """Variants that could match these name keys: a loose superset the ranking then scores.
+
+        PostgreSQL narrows by trigram word similarity (GIN index); elsewhere every variant
+        is a candidate, so both give the same ranked answers.
+        """
+        if connection.vendor != "postgresql":
+            return self
+        condition = Q()
+        for key in keys:
+            condition |= Q(normalized__trigram_word_similar=key)
+        return self.filter(condition)
+
+
 class PersonQuerySet(models.QuerySet):
     def public(self):
         """People the public may see: published ones only."""
@@ -136,19 +155,25 @@ class PersonQuerySet(models.QuerySet):
         )
 
     def matching(self, text: str):
-        """People any of whose names contains the text, ignoring case and accents."""
-        needle = normalize_name(text)
-        if not needle:
-            return self
-        variants = NameVariant.objects.filter(person=OuterRef("pk"), normalized__contains=needle)
-        return self.filter(
-            Q(display_name__icontains=text)
-            | Q(name_latin__icontains=text)
-            | Q(name_be__icontains=text)
-            | Q(name_ru__icontains=text)
-            | Exists(variants)
-        )
+        """People named `text` in any spelling or script, closest first; none if no one is close."""
+        ranked = [match.person_id for match in self.name_matches(text, limit=MATCH_LIMIT)]
+        if not ranked:
+            return self.none()
+        # models.Case, not the Case model of this module.
+        order = models.Case(*(models.When(pk=pk, then=position) for position, pk in enumerate(ranked)))
+        return self.filter(pk__in=ranked).order_by(order)
 
+    def name_matches(self, text: str, *, limit: int | None = None) -> list[identity.NameMatch]:
+        """Ranked matches of `text` against every name variant of the people in this queryset."""
+        keys = identity.name_keys(text)
+        if not keys:
+            return []
+        variants = NameVariant.objects.filter(person__in=self.values("pk")).candidates_for(keys)
+        candidates = (
+            identity.NameCandidate(person_id, variant_text, tuple(key_text.split()))
+            for person_id, variant_text, key_text in variants.values_list("person_id", "text", "normalized")
+        )
+        return identity.rank_candidates(text, candidates, limit=limit)
 
 class Person(models.Model):
     display_name = models.CharField(_("display name"), max_length=200)
@@ -366,10 +391,17 @@ class NameVariant(models.Model):
     script = models.CharField(_("script"), max_length=4, choices=NameScript.choices, blank=True)
     language = models.CharField(_("language"), max_length=8, blank=True, help_text=_("e.g. be, ru, en, pl, de"))
     kind = models.CharField(_("kind"), max_length=32, choices=NameKind.choices, default=NameKind.PRESS_SPELLING)
-    normalized = models.CharField(_("normalised form"), max_length=200, editable=False, db_index=True)
+    normalized = models.CharField(
+        _("normalised form"),
+        max_length=300,
+        editable=False,
+        help_text=_("Spelling-independent key of the name, used by every name search."),
+    )
 
     citations = GenericRelation("sources.Citation")
     history = HistoricalRecords()
+
+    objects = NameVariantQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("name variant")
@@ -384,7 +416,7 @@ class NameVariant(models.Model):
         return self.person.get_absolute_url()
 
     def save(self, *args, **kwargs):
-        self.normalized = normalize_name(self.text)
+        self.normalized = identity.name_key_text(self.text)
         if not self.script:
             self.script = NameScript.CYRILLIC if any("\u0400" <= c <= "\u04ff" for c in self.text) else NameScript.LATIN
         super().save(*args, **kwargs)

@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 
+from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
 
 from .models import (
     CURRENT_STATUS_FOR_EVENT,
+    NameKind,
+    NameVariant,
     RECOGNITION_STATUSES,
     Person,
     PublicationState,
@@ -20,6 +24,8 @@ from .models import (
 )
 
 RELEASE_STATUSES = frozenset({Status.RELEASED})
+# Name matches at or above this score are shown to researchers as likely duplicates.
+DUPLICATE_THRESHOLD = 95
 NOT_ALLOWED_TO_PUBLISH = "Only editors may publish or withdraw people."
 
 
@@ -108,3 +114,116 @@ def release_record(
     release = Release.objects.create(person=person, date=date, release_type=release_type, group=group, note=note)
     person_status_refresh(person=person)
     return release
+
+
+def _name_fields(person: Person) -> list[tuple[str, str]]:
+    return [
+        (person.display_name, ""),
+        (person.name_latin, ""),
+        (person.name_be, "be"),
+        (person.name_ru, "ru"),
+    ]
+
+
+@transaction.atomic
+def person_names_sync(*, person: Person) -> Person:
+    """Make the names on the person's own record searchable as name variants."""
+    existing = set(person.name_variants.values_list("text", flat=True))
+    for text, language in _name_fields(person):
+        text = text.strip()
+        if text and text not in existing:
+            kind = NameKind.NATIVE if language else NameKind.OFFICIAL_ROMANISATION
+            NameVariant.objects.create(person=person, text=text, language=language, kind=kind)
+            existing.add(text)
+    return person
+
+
+@dataclass(frozen=True)
+class LikelyDuplicate:
+    person: Person
+    score: float
+    matched_name: str
+
+
+def person_likely_duplicates(*, person: Person, threshold: float = DUPLICATE_THRESHOLD) -> list[LikelyDuplicate]:
+    """Other people whose names match this person's full names closely, best first."""
+    names = {text for text, _language in _name_fields(person) if text.strip()}
+    names |= set(person.name_variants.values_list("text", flat=True))
+    others = Person.objects.exclude(pk=person.pk)
+    best: dict[int, tuple[float, str]] = {}
+    for name in names:
+        for match in others.name_matches(name):
+            if match.score >= threshold and match.score > best.get(match.person_id, (0, ""))[0]:
+                best[match.person_id] = (match.score, match.matched_name)
+    people = Person.objects.in_bulk(best)
+    ranked = [LikelyDuplicate(people[pk], score, text) for pk, (score, text) in best.items()]
+    return sorted(ranked, key=lambda duplicate: (-duplicate.score, duplicate.person.pk))
+
+
+NOT_ALLOWED_TO_MERGE = "Only editors may merge people."
+CANNOT_MERGE_WITH_ITSELF = "A person cannot be merged with itself."
+
+
+@transaction.atomic
+def person_merge(*, kept: Person, merged: Person, user=None) -> Person:
+    """Move everything recorded about `merged` onto `kept`, then delete `merged`.
+
+    Rows are moved with save(), not update(), so each move is in their history; the
+    merged person's own history is kept by the deletion record.
+    """
+    if user is not None and not user.has_perm("prisoners.delete_person"):
+        raise PermissionDenied(NOT_ALLOWED_TO_MERGE)
+    if kept.pk == merged.pk:
+        raise ValueError(CANNOT_MERGE_WITH_ITSELF)
+    from sources.models import Citation
+
+    kept_names = set(kept.name_variants.values_list("text", flat=True))
+    for variant in merged.name_variants.all():
+        if variant.text in kept_names:
+            continue
+        variant.person = kept
+        variant._change_reason = f"merged from person {merged.pk}"
+        variant.save()
+        kept_names.add(variant.text)
+    for text, language in _name_fields(merged):
+        if text.strip() and text not in kept_names:
+            NameVariant.objects.create(person=kept, text=text, language=language, kind=NameKind.OTHER)
+            kept_names.add(text)
+
+    kept_identifiers = set(kept.external_identifiers.values_list("scheme", "value"))
+    for identifier in merged.external_identifiers.all():
+        if (identifier.scheme, identifier.value) not in kept_identifiers:
+            identifier.person = kept
+            identifier.save()
+
+    for related in (merged.status_events.all(), merged.custody_periods.all(), merged.releases.all()):
+        for fact in related:
+            fact.person = kept
+            fact._change_reason = f"merged from person {merged.pk}"
+            fact.save()
+
+    for role in merged.defendant_roles.all():
+        same_case = kept.defendant_roles.filter(case=role.case).first()
+        if same_case is None:
+            role.person = kept
+            role.save()
+            continue
+        for fact in [*role.charges.all(), *role.sentences.all()]:
+            fact.defendant = same_case
+            fact.save()
+        role.delete()
+
+    person_type = ContentType.objects.get_for_model(Person)
+    for citation in Citation.objects.filter(content_type=person_type, object_id=merged.pk):
+        citation.object_id = kept.pk
+        citation.save()
+    for document in merged.documents.all():
+        document.people.add(kept)
+
+    if merged.private_notes and merged.private_notes not in kept.private_notes:
+        kept.private_notes = "\n\n".join(filter(None, [kept.private_notes, merged.private_notes]))
+    kept._change_reason = f"merged with {merged.display_name} (person {merged.pk})"
+    kept.save()
+    merged._change_reason = f"merged into person {kept.pk}"
+    merged.delete()
+    return person_status_refresh(person=kept)

@@ -19,6 +19,7 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django.contrib.sitemaps",
+    "django.contrib.postgres",  # trigram lookups for name search; inert on SQLite
     "django_filters",
     "simple_history",
     "axes",

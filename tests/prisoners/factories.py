@@ -1,6 +1,7 @@
 import factory
 
 from prisoners import models
+from prisoners.services import person_names_sync
 
 
 class PersonFactory(factory.django.DjangoModelFactory):
@@ -9,6 +10,12 @@ class PersonFactory(factory.django.DjangoModelFactory):
 
     display_name = factory.Sequence(lambda n: f"Test Person {n}")
     publication_state = models.PublicationState.PUBLISHED
+
+    @factory.post_generation
+    def searchable_names(person, create, extracted, **kwargs):
+        # As the admin does on save: the record's own names become searchable variants.
+        if create:
+            person_names_sync(person=person)
 
 
 class NameVariantFactory(factory.django.DjangoModelFactory):

@@ -1,0 +1,199 @@
+"""One person, many spellings: the matching behind every name search, duplicate check and mention.
+
+A name is reduced word by word to a *key* that the spellings of one East Slavic name share:
+Belarusian and Russian Cyrillic are transliterated by text-unidecode, then the data tables
+below fold the differences between romanisations (Tsikhanouski / Tikhanovsky / Cichanoŭski /
+Tichanowski) and the regular Belarusian–Russian correspondences (ц/т, дз/д, ў/в, г/h, akanne,
+я/е, -скі/-ский) into one form. Keys are compared with rapidfuzz, word by word: every word of
+the query must match some word of a name, in any order, closely enough, or the name is not
+a match at all. That rule is what keeps "Ivan Petrov" from finding the nearest stranger.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import lru_cache
+
+from rapidfuzz import fuzz
+from text_unidecode import unidecode
+
+# Letters whose romanisation unidecode drops or merges, rewritten before it runs.
+PRE_TRANSLITERATION = {
+    "č": "ch", "ć": "ch", "š": "sh", "ś": "s", "ž": "zh", "ź": "z", "ż": "zh", "ł": "l", "ŭ": "u", "ü": "u",
+    "щ": "sh", "ё": "io", "ъ": "", "ь": "",
+}
+
+# Applied in order to lower-case ASCII. Each row is one romanisation habit or one regular
+# Belarusian–Russian correspondence; the comment names it. Keys only ever compare to keys.
+SPELLING_RULES: list[tuple[str, str]] = [
+    (r"szcz|shch|sch|sz", "sh"),  # щ/ш: Polish, English, German
+    (r"tsch|tch|cz", "ch"),  # ч: German, English, Polish
+    (r"rz|zh", "zh"),  # ж: Polish, English
+    (r"kh|ch|gh|h|g", "h"),  # х (kh, Polish/German ch) and г (Belarusian h, Russian g) fold together
+    (r"x", "ks"),  # Alexander = Aleksandr
+    (r"ts|tz|c(?=[eiy])", "t"),  # ц (ts, German tz, ISO/Łacinka c) = Russian т: Tsikhanouski/Tikhanovsky
+    (r"c", "k"),  # Victor = Viktor
+    (r"dz", "d"),  # дз = Russian д: Uladzimir/Vladimir
+    (r"w", "v"),  # German/Polish w
+    (r"q", "k"),
+    (r"(?<=[aeiouy])u(?![aeiouy])", "v"),  # ў after a vowel = Russian в: Balakhanau/Balakhanov
+    (r"j", "y"),  # й/я/ю: j in ISO, German, Polish
+    (r"(.)\1+", r"\1"),  # double letters: Natallia/Natalia, Kirill/Kiryl
+]
+_COMPILED_RULES = [(re.compile(pattern), replacement) for pattern, replacement in SPELLING_RULES]
+_VOWEL_RUN = re.compile(r"[aeiouy]+")
+_FINAL_VOWEL_RUN = re.compile(r"[aeiouy]+$")
+
+# Given names that differ beyond spelling (prothetic У-, Polish and Ukrainian forms).
+# Each group folds to the key of its first name.
+GIVEN_NAME_EQUIVALENTS: list[list[str]] = [
+    ["Uladzimir", "Vladimir", "Wladimir", "Volodymyr", "Włodzimierz", "Uladzimier"],
+    ["Aliaksandr", "Alexander", "Aleksandr", "Oleksandr", "Alexandre", "Aleksander", "Alyaksandr", "Sasha"],
+    ["Siarhei", "Sergei", "Sergey", "Serhiy", "Serhii", "Sergiy", "Serge", "Siergiej", "Sergueï", "Sergiusz"],
+    ["Ihar", "Igor", "Ihor"],
+    ["Mikalai", "Nikolai", "Nikolay", "Mykola", "Mikola", "Nicolas", "Mikołaj"],
+    ["Yauhen", "Yevgeny", "Evgeny", "Evgeni", "Eugene", "Jauhien", "Jewgeni"],
+    ["Yury", "Yuri", "Iouri", "Jurij", "Jerzy"],
+    ["Dzmitry", "Dmitry", "Dmitri", "Dmytro"],
+    ["Paval", "Pavel", "Paul", "Pawel", "Pavlo"],
+    ["Mikhail", "Mikhas", "Michal", "Michail", "Mykhailo", "Michael"],
+    ["Ales", "Alies", "Aleś", "Alesj"],
+    ["Maryia", "Maria", "Mariya", "Marya", "Marija", "Mariia", "Marie"],
+    ["Viktoria", "Viktoryia", "Victoria", "Wiktoria", "Viktoriya"],
+    ["Kiryl", "Kirill", "Cyril", "Kyrylo"],
+    ["Natallia", "Natalia", "Natalya", "Natalja", "Nataliya", "Natalie"],
+    ["Sviatlana", "Svetlana", "Swietlana", "Svitlana"],
+    ["Valiantsin", "Valentin", "Walentin", "Valentyn"],
+    ["Viktar", "Viktor", "Victor", "Wiktor"],
+    ["Halina", "Galina", "Halyna"],
+    ["Yauheniya", "Evgeniya", "Yevgenia", "Eugenia"],
+    ["Andrei", "Andrey", "Andrew", "Andrzej", "Andrii"],
+]
+
+# Close enough to be the same word once both are keys (0–100, rapidfuzz ratio).
+WORD_THRESHOLD = 84
+# Words this short must match exactly: "Ales" vs "Alan" is not a spelling difference.
+SHORT_WORD = 3
+NO_MATCH_FOR_NAME = "No one in the records matches “{query}”. Try another spelling or the surname alone."
+
+
+def _strip_marks(text: str) -> str:
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+def _key_of_word(word: str) -> str:
+    lowered = "".join(PRE_TRANSLITERATION.get(c, c) for c in word.lower())
+    # "ў" (Belarusian) decomposes into "у" + breve; keep it a "u" before unidecode.
+    ascii_word = unidecode(_strip_marks(lowered)).lower()
+    ascii_word = re.sub(r"[^a-z]", "", ascii_word)
+    for pattern, replacement in _COMPILED_RULES:
+        ascii_word = pattern.sub(replacement, ascii_word)
+    # A final vowel tells -ski from -skaya and Karnei from Karna; inner vowels only blur
+    # (akanne, я/е, Maryia/Maria), so every inner vowel run becomes one "a".
+    final = _FINAL_VOWEL_RUN.search(ascii_word)
+    ending = ""
+    if final:
+        ending = "a" if re.search(r"[ao]", final.group()) else "i"
+        ascii_word = ascii_word[: final.start()]
+    return _VOWEL_RUN.sub("a", ascii_word) + ending
+
+
+@lru_cache(maxsize=1)
+def _given_name_keys() -> dict[str, str]:
+    folded = {}
+    for group in GIVEN_NAME_EQUIVALENTS:
+        canonical = _key_of_word(group[0])
+        for name in group:
+            folded[_key_of_word(name)] = canonical
+    return folded
+
+
+def split_words(text: str) -> list[str]:
+    return [word for word in re.split(r"[^\w']+|_", text or "") if word.strip("'")]
+
+
+@lru_cache(maxsize=50_000)
+def word_key(word: str) -> str:
+    """The key of one word; given names fold to one form per equivalence group."""
+    key = _key_of_word(word)
+    return _given_name_keys().get(key, key)
+
+
+def name_keys(text: str) -> tuple[str, ...]:
+    """Keys of every word of a name, in order."""
+    return tuple(key for key in (word_key(word) for word in split_words(text)) if key)
+
+
+def name_key_text(text: str) -> str:
+    """The keys of a name as one string: stored on NameVariant for candidate look-ups."""
+    return " ".join(name_keys(text))
+
+
+def is_given_name_key(key: str) -> bool:
+    return key in _given_name_keys().values()
+
+
+def _word_similarity(query_key: str, name_key: str) -> float:
+    if query_key == name_key:
+        return 100.0
+    if len(query_key) <= SHORT_WORD or len(name_key) <= SHORT_WORD:
+        return 0.0
+    return fuzz.ratio(query_key, name_key)
+
+
+def score_name(query: tuple[str, ...], name: tuple[str, ...]) -> float:
+    """0 unless every query word matches a distinct word of the name; then their mean similarity.
+
+    A full match of all the name's words ranks above a partial one (surname only).
+    """
+    if not query or not name or len(query) > len(name):
+        return 0.0
+    remaining = list(name)
+    total = 0.0
+    for word in sorted(query, key=len, reverse=True):
+        best_index, best = max(
+            ((index, _word_similarity(word, candidate)) for index, candidate in enumerate(remaining)),
+            key=lambda pair: pair[1],
+        )
+        if best < WORD_THRESHOLD:
+            return 0.0
+        total += best
+        remaining.pop(best_index)
+    coverage_bonus = 1.0 if not remaining else 0.0
+    return round(total / len(query) - 1.0 + coverage_bonus, 2)
+
+
+@dataclass(frozen=True)
+class NameCandidate:
+    person_id: int
+    text: str
+    keys: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class NameMatch:
+    person_id: int
+    score: float
+    matched_name: str
+
+
+def rank_candidates(query: str, candidates: Iterable[NameCandidate], *, limit: int | None = None) -> list[NameMatch]:
+    """Best score per person, highest first; people below the threshold are left out."""
+    query_keys = name_keys(query)
+    plain_query = " ".join(split_words(_strip_marks(query).casefold()))
+    best: dict[int, NameMatch] = {}
+    for candidate in candidates:
+        score = score_name(query_keys, candidate.keys)
+        if not score:
+            continue
+        # Between equal keys, the spelling closest to what was typed wins ties.
+        tie_break = fuzz.ratio(plain_query, _strip_marks(candidate.text).casefold()) / 1000
+        match = NameMatch(candidate.person_id, round(score + tie_break, 3), candidate.text)
+        if candidate.person_id not in best or match.score > best[candidate.person_id].score:
+            best[candidate.person_id] = match
+    ranked = sorted(best.values(), key=lambda m: (-m.score, m.person_id))
+    return ranked[:limit] if limit else ranked
