@@ -34,7 +34,7 @@ SPELLING_RULES: list[tuple[str, str]] = [
     (r"rz|zh", "zh"),  # ж: Polish, English
     (r"kh|ch|gh|h|g", "h"),  # х (kh, Polish/German ch) and г (Belarusian h, Russian g) fold together
     (r"x", "ks"),  # Alexander = Aleksandr
-    (r"ts|tz|c(?=[eiy])", "t"),  # ц (ts, German tz, ISO/Łacinka c) = Russian т: Tsikhanouski/Tikhanovsky
+    (r"ts|tz|c(?=[eiyk]|$)", "t"),  # ц (ts, German tz, ISO/Łacinka/Polish c) = Russian т: Tsikhanouski/Tikhanovsky
     (r"c", "k"),  # Victor = Viktor
     (r"dz", "d"),  # дз = Russian д: Uladzimir/Vladimir
     (r"w", "v"),  # German/Polish w
@@ -74,10 +74,9 @@ GIVEN_NAME_EQUIVALENTS: list[list[str]] = [
 ]
 
 # Close enough to be the same word once both are keys (0–100, rapidfuzz ratio).
-WORD_THRESHOLD = 84
+WORD_THRESHOLD = 88
 # Words this short must match exactly: "Ales" vs "Alan" is not a spelling difference.
 SHORT_WORD = 3
-NO_MATCH_FOR_NAME = "No one in the records matches “{query}”. Try another spelling or the surname alone."
 
 
 def _strip_marks(text: str) -> str:
@@ -197,3 +196,126 @@ def rank_candidates(query: str, candidates: Iterable[NameCandidate], *, limit: i
             best[candidate.person_id] = match
     ranked = sorted(best.values(), key=lambda m: (-m.score, m.person_id))
     return ranked[:limit] if limit else ranked
+
+
+# --- Mentions in running text ----------------------------------------------------------------
+# Russian and Belarusian inflect surnames; a mention in an article is "Тихановского" or
+# "Ціханоўскага", not the dictionary form. Endings are stripped from Cyrillic words and the
+# stem compared with the surname's key, with the gender of the ending respected so that
+# "Тихановская" (his wife) is not taken for "Тихановский".
+FEMININE_ENDINGS = ("ая", "ой", "ую", "ою", "ей", "аю")
+MASCULINE_ADJECTIVE_ENDINGS = ("ого", "его", "ому", "ему", "ым", "ім", "им", "ом", "ага", "аму", "ий", "ый", "ій", "і", "и")
+NOUN_ENDINGS = ("ам", "ем", "ом", "ым", "а", "я", "у", "ю", "е", "ы", "і", "и", "о")
+CYRILLIC_ENDINGS = tuple(sorted(set(FEMININE_ENDINGS + MASCULINE_ADJECTIVE_ENDINGS + NOUN_ENDINGS), key=len, reverse=True))
+# Surname keys shorter than this are too common to spot alone in running text.
+MIN_SURNAME_KEY = 4
+_WORD = re.compile(r"[^\W\d_]+", re.UNICODE)
+_CYRILLIC = re.compile(r"[\u0400-\u04ff]")
+
+
+@dataclass(frozen=True)
+class PersonNames:
+    person_id: int
+    given_keys: frozenset[str]
+    surname_keys: frozenset[str]
+
+
+@dataclass(frozen=True)
+class Mention:
+    person_id: int
+    start: int
+    end: int
+    text: str
+    person: object = None
+
+
+def person_names(person_id: int, first_given_name: str, variant_texts: Iterable[str]) -> PersonNames:
+    """Split a person's name words into given names and surnames for mention spotting."""
+    given = {word_key(word) for word in split_words(first_given_name)[:1]}
+    surnames = set()
+    for text in variant_texts:
+        for key in name_keys(text):
+            if is_given_name_key(key) or key in given:
+                given.add(key)
+            elif len(key) >= MIN_SURNAME_KEY:
+                surnames.add(key)
+    return PersonNames(person_id, frozenset(given), frozenset(surnames - given))
+
+
+def _stems(word: str) -> list[tuple[str, str]]:
+    """(stem key, stripped ending) readings of a word: as written, and without each case ending."""
+    readings = [(word_key(word), "")]
+    if _CYRILLIC.search(word):
+        lowered = word.lower()
+        for ending in CYRILLIC_ENDINGS:
+            if lowered.endswith(ending) and len(lowered) - len(ending) >= 3:
+                readings.append((_key_of_word(lowered[: -len(ending)]), ending))
+    return readings
+
+
+def _surname_reading_fits(stem: str, ending: str, surname: str) -> bool:
+    if stem == surname:
+        return not ending or ending not in FEMININE_ENDINGS or surname.endswith("a")
+    if not ending or surname[-1] not in "ai" or stem != surname[:-1]:
+        return False
+    if surname.endswith("i"):  # -скі/-ский, Карней: masculine
+        return ending not in FEMININE_ENDINGS
+    return ending in FEMININE_ENDINGS + NOUN_ENDINGS  # -ава/-ова/-ина/-ская: feminine
+
+
+def mentions_in(text: str, people: Iterable[PersonNames]) -> list[Mention]:
+    """Where the people are named in `text` (surname, optionally with a given name), by offsets."""
+    by_surname: dict[str, list[PersonNames]] = {}
+    for names in people:
+        for key in names.surname_keys:
+            by_surname.setdefault(key, []).append(names)
+    candidate_keys = {key[:-1] for key in by_surname if key[-1] in "ai"} | set(by_surname)
+
+    words = [(m.start(), m.end(), m.group()) for m in _WORD.finditer(text)]
+    found: list[Mention] = []
+    for index, (start, end, word) in enumerate(words):
+        for stem, ending in _stems(word):
+            if stem not in candidate_keys:
+                continue
+            for surname in [stem, stem + "a", stem + "i"]:
+                for names in by_surname.get(surname, []):
+                    if not _surname_reading_fits(stem, ending, surname):
+                        continue
+                    mention = _with_given_name(words, index, names, text)
+                    if mention and all(m.person_id != names.person_id or m.start != mention.start for m in found):
+                        found.append(mention)
+    return _joined(sorted(found, key=lambda m: (m.start, m.person_id)), text)
+
+
+def _joined(mentions: list[Mention], text: str) -> list[Mention]:
+    """One mention for the parts of a double surname ("Haievski-Khanada")."""
+    joined: list[Mention] = []
+    for mention in mentions:
+        previous = joined[-1] if joined else None
+        if (
+            previous
+            and previous.person_id == mention.person_id
+            and text[previous.end : mention.start] in {"-", " ", "‐", "‑"}
+        ):
+            joined[-1] = Mention(mention.person_id, previous.start, mention.end, text[previous.start : mention.end])
+        else:
+            joined.append(mention)
+    return joined
+
+
+def _with_given_name(words, index: int, names: PersonNames, text: str) -> Mention | None:
+    """Widen a surname to an adjacent given name; another person's given name means no mention."""
+    start, end, _word = words[index]
+    for neighbour in (index - 1, index + 1):
+        if not 0 <= neighbour < len(words):
+            continue
+        n_start, n_end, n_word = words[neighbour]
+        between = text[min(end, n_end): max(start, n_start)]
+        if between.strip(" \u00a0"):
+            continue
+        keys = {stem for stem, _ending in _stems(n_word)}
+        if keys & names.given_keys or {k + "a" for k in keys} & names.given_keys or {k + "i" for k in keys} & names.given_keys:
+            start, end = min(start, n_start), max(end, n_end)
+        elif any(is_given_name_key(key) for key in keys) and n_word[:1].isupper():
+            return None
+    return Mention(names.person_id, start, end, text[start:end])

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from collections import defaultdict
+from dataclasses import dataclass, replace
 
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
 
+from . import identity
 from .models import (
     CURRENT_STATUS_FOR_EVENT,
     NameKind,
@@ -227,3 +229,54 @@ def person_merge(*, kept: Person, merged: Person, user=None) -> Person:
     merged._change_reason = f"merged into person {kept.pk}"
     merged.delete()
     return person_status_refresh(person=kept)
+
+
+def find_mentions(text: str, *, people=None) -> list[identity.Mention]:
+    """The known people named in `text` (any spelling, script or case ending), with offsets."""
+    people = Person.objects.all() if people is None else people
+    variants: dict[int, list[str]] = defaultdict(list)
+    for person_id, variant_text in NameVariant.objects.filter(person__in=people).values_list("person_id", "text"):
+        variants[person_id].append(variant_text)
+    display_names = dict(people.filter(pk__in=variants).values_list("pk", "display_name"))
+    names = [identity.person_names(pk, display_names[pk], texts) for pk, texts in variants.items()]
+    mentions = identity.mentions_in(text, names)
+    by_pk = Person.objects.in_bulk({m.person_id for m in mentions})
+    return [replace(m, person=by_pk[m.person_id]) for m in mentions]
+
+
+@dataclass(frozen=True)
+class DuplicatePair:
+    first: Person
+    second: Person
+    score: float
+    first_name: str
+    second_name: str
+
+
+def likely_duplicate_pairs(*, threshold: float = DUPLICATE_THRESHOLD) -> list[DuplicatePair]:
+    """Pairs of people whose full names match closely, best first.
+
+    Only people sharing a surname-like word key are compared, so the work grows with the
+    size of those groups, not with the square of the number of people.
+    """
+    names: dict[int, list[tuple[str, tuple[str, ...]]]] = defaultdict(list)
+    groups: dict[str, set[int]] = defaultdict(set)
+    for person_id, text, key_text in NameVariant.objects.values_list("person_id", "text", "normalized"):
+        keys = tuple(key_text.split())
+        names[person_id].append((text, keys))
+        for key in keys:
+            if not identity.is_given_name_key(key) and len(key) >= identity.MIN_SURNAME_KEY:
+                groups[key].add(person_id)
+    compared = {tuple(sorted((a, b))) for group in groups.values() for a in group for b in group if a != b}
+    found = []
+    for a, b in compared:
+        score, text_a, text_b = max(
+            (max(identity.score_name(keys_a, keys_b), identity.score_name(keys_b, keys_a)), text_a, text_b)
+            for text_a, keys_a in names[a]
+            for text_b, keys_b in names[b]
+        )
+        if score >= threshold:
+            found.append((a, b, score, text_a, text_b))
+    people = Person.objects.in_bulk({pk for a, b, *_rest in found for pk in (a, b)})
+    pairs = [DuplicatePair(people[a], people[b], score, ta, tb) for a, b, score, ta, tb in found]
+    return sorted(pairs, key=lambda pair: (-pair.score, pair.first.pk, pair.second.pk))
