@@ -43,8 +43,8 @@ def evaluate_name_search(path: Path) -> NameSearchReport:
                 report.strangers += 1
             if matches:
                 report.answered += 1
-            if expected and found == expected:
-                report.correct_first += 1
+            if found == expected:
+                report.correct_first += bool(expected)
                 continue
             if not expected and found:
                 report.false_matches += 1

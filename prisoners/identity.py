@@ -73,6 +73,19 @@ GIVEN_NAME_EQUIVALENTS: list[list[str]] = [
     ["Andrei", "Andrey", "Andrew", "Andrzej", "Andrii"],
 ]
 
+# Other ways a typed word may have been spelled, tried besides its usual reading. Press in
+# other languages transliterates with its own habits; each row is one such habit.
+ALTERNATIVE_READINGS: list[tuple[str, str]] = [
+    (r"z", "ts"),  # German: z = ц (Bjaljazki, Waljanzin)
+    (r"ou", "u"),  # French: ou = у (Koulcha)
+    (r"ch", "sh"),  # French: ch = ш (Koulcha)
+    (r"(?<=.{3})(us|is|as)$", ""),  # Lithuanian endings (Sergejus Tichanovskis)
+    (r"c$", "ch"),  # ISO/Czech č typed without its háček (Labkovic)
+]
+_COMPILED_READINGS = [(re.compile(pattern), replacement) for pattern, replacement in ALTERNATIVE_READINGS]
+# A patronymic (Леонидович, Александровна) after a given name may be typed but is never required.
+PATRONYMIC = re.compile(r"(ович|евич|овна|евна|ична|авіч|эвіч|евіч|аўна|еўна|ovich|evich|ovna|evna|owitsch)$")
+
 # Close enough to be the same word once both are keys (0–100, rapidfuzz ratio).
 WORD_THRESHOLD = 88
 # Words this short must match exactly: "Ales" vs "Alan" is not a spelling difference.
@@ -136,7 +149,45 @@ def is_given_name_key(key: str) -> bool:
     return key in _given_name_keys().values()
 
 
-def _word_similarity(query_key: str, name_key: str) -> float:
+@dataclass(frozen=True)
+class QueryWord:
+    """A typed word: every key it may stand for, and whether the name must contain it."""
+
+    readings: frozenset[str]
+    optional: bool = False
+
+    @property
+    def length(self) -> int:
+        return max(len(reading) for reading in self.readings)
+
+
+def query_words(text: str) -> tuple[QueryWord, ...]:
+    """The words of a search, each with its alternative readings; patronymics optional."""
+    words = [word for word in split_words(text) if word_key(word)]
+    result = []
+    for index, word in enumerate(words):
+        lowered = word.lower()
+        readings = {word_key(word)}
+        for pattern, replacement in _COMPILED_READINGS:
+            changed = pattern.sub(replacement, lowered)
+            if changed != lowered and word_key(changed):
+                readings.add(word_key(changed))
+        after_given_name = index > 0 and is_given_name_key(word_key(words[index - 1]))
+        optional = len(words) >= 3 and after_given_name and bool(PATRONYMIC.search(lowered))
+        result.append(QueryWord(frozenset(readings), optional))
+    return tuple(result)
+
+
+def exact_words(keys: tuple[str, ...]) -> tuple[QueryWord, ...]:
+    """Stored keys as query words, for comparing two recorded names."""
+    return tuple(QueryWord(frozenset({key})) for key in keys)
+
+
+def _word_similarity(word: QueryWord, name_key: str) -> float:
+    return max(_key_similarity(reading, name_key) for reading in word.readings)
+
+
+def _key_similarity(query_key: str, name_key: str) -> float:
     if query_key == name_key:
         return 100.0
     if len(query_key) <= SHORT_WORD or len(name_key) <= SHORT_WORD:
@@ -144,26 +195,32 @@ def _word_similarity(query_key: str, name_key: str) -> float:
     return fuzz.ratio(query_key, name_key)
 
 
-def score_name(query: tuple[str, ...], name: tuple[str, ...]) -> float:
-    """0 unless every query word matches a distinct word of the name; then their mean similarity.
+def score_name(query: tuple[QueryWord, ...], name: tuple[str, ...]) -> float:
+    """0 unless every required query word matches a distinct word of the name; then their mean.
 
     A full match of all the name's words ranks above a partial one (surname only).
     """
-    if not query or not name or len(query) > len(name):
+    required = [word for word in query if not word.optional]
+    if not required or not name or len(required) > len(name):
         return 0.0
     remaining = list(name)
-    total = 0.0
-    for word in sorted(query, key=len, reverse=True):
+    total, counted = 0.0, 0
+    for word in sorted(query, key=lambda w: (w.optional, -w.length)):
+        if not remaining:
+            break
         best_index, best = max(
             ((index, _word_similarity(word, candidate)) for index, candidate in enumerate(remaining)),
             key=lambda pair: pair[1],
         )
         if best < WORD_THRESHOLD:
+            if word.optional:
+                continue
             return 0.0
         total += best
+        counted += 1
         remaining.pop(best_index)
     coverage_bonus = 1.0 if not remaining else 0.0
-    return round(total / len(query) - 1.0 + coverage_bonus, 2)
+    return round(total / counted - 1.0 + coverage_bonus, 2)
 
 
 @dataclass(frozen=True)
@@ -182,7 +239,7 @@ class NameMatch:
 
 def rank_candidates(query: str, candidates: Iterable[NameCandidate], *, limit: int | None = None) -> list[NameMatch]:
     """Best score per person, highest first; people below the threshold are left out."""
-    query_keys = name_keys(query)
+    query_keys = query_words(query)
     plain_query = " ".join(split_words(_strip_marks(query).casefold()))
     best: dict[int, NameMatch] = {}
     for candidate in candidates:

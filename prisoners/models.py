@@ -88,8 +88,9 @@ class NameVariantQuerySet(models.QuerySet):
     def candidates_for(self, keys: tuple[str, ...]):
         """Variants that could match these name keys: a loose superset the ranking then scores.
 
-        PostgreSQL narrows by trigram word similarity (GIN index); elsewhere every variant
-        is a candidate, so both give the same ranked answers.
+        PostgreSQL narrows by trigram word similarity (GIN index, threshold set per connection
+        in settings: TRIGRAM_WORD_SIMILARITY); elsewhere every variant is a candidate, so both
+        give the same ranked answers.
         """
         if connection.vendor != "postgresql":
             return self
@@ -165,13 +166,14 @@ class PersonQuerySet(models.QuerySet):
 
     def name_matches(self, text: str, *, limit: int | None = None) -> list[identity.NameMatch]:
         """Ranked matches of `text` against every name variant of the people in this queryset."""
-        keys = identity.name_keys(text)
-        if not keys:
+        words = identity.query_words(text)
+        if not words:
             return []
+        keys = tuple({reading for word in words for reading in word.readings})
         variants = NameVariant.objects.filter(person__in=self.values("pk")).candidates_for(keys)
         candidates = (
             identity.NameCandidate(person_id, variant_text, tuple(key_text.split()))
-            for person_id, variant_text, key_text in variants.values_list("person_id", "text", "normalized")
+            for person_id, variant_text, key_text in variants.order_by().values_list("person_id", "text", "normalized")
         )
         return identity.rank_candidates(text, candidates, limit=limit)
 

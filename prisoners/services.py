@@ -271,7 +271,14 @@ def likely_duplicate_pairs(*, threshold: float = DUPLICATE_THRESHOLD) -> list[Du
     found = []
     for a, b in compared:
         score, text_a, text_b = max(
-            (max(identity.score_name(keys_a, keys_b), identity.score_name(keys_b, keys_a)), text_a, text_b)
+            (
+                max(
+                    identity.score_name(identity.exact_words(keys_a), keys_b),
+                    identity.score_name(identity.exact_words(keys_b), keys_a),
+                ),
+                text_a,
+                text_b,
+            )
             for text_a, keys_a in names[a]
             for text_b, keys_b in names[b]
         )

@@ -69,6 +69,14 @@ TEMPLATES = [
 DATABASES = {
     "default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}"),
 }
+# Name search asks PostgreSQL for every variant sharing at least this share of trigrams with
+# a typed word (pg_trgm's `%>`, served by a GIN index), then ranks them in Python. Low, so
+# the candidates are a superset of what the ranking accepts.
+TRIGRAM_WORD_SIMILARITY = 0.3
+if DATABASES["default"].get("ENGINE", "").endswith("postgresql"):
+    DATABASES["default"].setdefault("OPTIONS", {})["options"] = (
+        f"-c pg_trgm.word_similarity_threshold={TRIGRAM_WORD_SIMILARITY}"
+    )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [

@@ -5,6 +5,7 @@ from .env import env, required
 SECRET_KEY = required("SECRET_KEY")
 ALLOWED_HOSTS = [host.strip() for host in required("ALLOWED_HOSTS").split(",") if host.strip()]
 DATABASES = {"default": env.db_url_config(required("DATABASE_URL"))}
+DATABASES["default"]["OPTIONS"] = {"options": f"-c pg_trgm.word_similarity_threshold={TRIGRAM_WORD_SIMILARITY}"}  # noqa: F405
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
 
 DEBUG = False

@@ -2,7 +2,7 @@
 
 import pytest
 
-from prisoners.identity import name_keys, score_name
+from prisoners.identity import name_keys, query_words, score_name
 
 SAME_PERSON = [
     ("Siarhei Tsikhanouski", "Sergei Tikhanovsky"),
@@ -51,23 +51,23 @@ def test_spellings_of_one_name_share_their_keys(name, variant):
 
 @pytest.mark.parametrize(("name", "other"), DIFFERENT_PEOPLE)
 def test_different_people_do_not_match(name, other):
-    assert score_name(name_keys(other), name_keys(name)) == 0
+    assert score_name(query_words(other), name_keys(name)) == 0
 
 
 def test_order_of_words_does_not_matter():
-    assert score_name(name_keys("Tsikhanouski Siarhei"), name_keys("Siarhei Tsikhanouski")) == 100
+    assert score_name(query_words("Tsikhanouski Siarhei"), name_keys("Siarhei Tsikhanouski")) == 100
 
 
 def test_one_name_alone_matches_but_ranks_below_the_full_name():
-    full = score_name(name_keys("Siarhei Tsikhanouski"), name_keys("Siarhei Tsikhanouski"))
-    surname = score_name(name_keys("Tikhanovsky"), name_keys("Siarhei Tsikhanouski"))
+    full = score_name(query_words("Siarhei Tsikhanouski"), name_keys("Siarhei Tsikhanouski"))
+    surname = score_name(query_words("Tikhanovsky"), name_keys("Siarhei Tsikhanouski"))
     assert 0 < surname < full
 
 
 def test_a_query_with_more_words_than_the_name_does_not_match():
-    assert score_name(name_keys("Siarhei Tsikhanouski Junior"), name_keys("Siarhei Tsikhanouski")) == 0
+    assert score_name(query_words("Siarhei Tsikhanouski Junior"), name_keys("Siarhei Tsikhanouski")) == 0
 
 
 def test_a_typo_still_matches_a_long_surname():
-    assert score_name(name_keys("Tsikhanovski"), name_keys("Siarhei Tsikhanouski")) > 0
-    assert score_name(name_keys("Kalesnikova"), name_keys("Maryia Kalesnikava")) > 0
+    assert score_name(query_words("Tsikhanovski"), name_keys("Siarhei Tsikhanouski")) > 0
+    assert score_name(query_words("Kalesnikova"), name_keys("Maryia Kalesnikava")) > 0
