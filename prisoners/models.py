@@ -166,11 +166,13 @@ class PersonQuerySet(models.QuerySet):
 
     def name_matches(self, text: str, *, limit: int | None = None) -> list[identity.NameMatch]:
         """Ranked matches of `text` against every name variant of the people in this queryset."""
-        words = identity.query_words(text)
-        if not words:
+        required = [word for word in identity.query_words(text) if not word.optional]
+        if not required:
             return []
-        keys = tuple({reading for word in words for reading in word.readings})
-        variants = NameVariant.objects.filter(person__in=self.values("pk")).candidates_for(keys)
+        # Every match must contain every required word, so the rarest (longest) one alone
+        # yields a complete set of candidates, and the smallest.
+        rarest = max(required, key=lambda word: word.length)
+        variants = NameVariant.objects.filter(person__in=self.values("pk")).candidates_for(tuple(rarest.readings))
         candidates = (
             identity.NameCandidate(person_id, variant_text, tuple(key_text.split()))
             for person_id, variant_text, key_text in variants.order_by().values_list("person_id", "text", "normalized")

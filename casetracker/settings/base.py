@@ -72,7 +72,7 @@ DATABASES = {
 # Name search asks PostgreSQL for every variant sharing at least this share of trigrams with
 # a typed word (pg_trgm's `%>`, served by a GIN index), then ranks them in Python. Low, so
 # the candidates are a superset of what the ranking accepts.
-TRIGRAM_WORD_SIMILARITY = 0.3
+TRIGRAM_WORD_SIMILARITY = 0.5
 if DATABASES["default"].get("ENGINE", "").endswith("postgresql"):
     DATABASES["default"].setdefault("OPTIONS", {})["options"] = (
         f"-c pg_trgm.word_similarity_threshold={TRIGRAM_WORD_SIMILARITY}"
