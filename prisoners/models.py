@@ -144,6 +144,11 @@ class PersonQuerySet(models.QuerySet):
     def in_release_group(self, group_slug: str):
         return self.filter(Exists(Release.objects.filter(person=OuterRef("pk"), group__slug=group_slug)))
 
+    def term_ending_within(self, days: int, today: dt.date):
+        """People in custody whose expected end of term may fall in the next `days` days."""
+        horizon = today + dt.timedelta(days=days)
+        return self.in_custody().filter(expected_end_earliest__lte=horizon, expected_end_latest__gte=today)
+
     def headline_counts(self, today: dt.date) -> dict[str, int]:
         """In custody now, released in the last 12 months, recognised in total: one query."""
         released_recently = Release.objects.filter(
@@ -216,6 +221,8 @@ class Person(models.Model):
     released_on = models.DateField(_("released on"), null=True, blank=True, editable=False, db_index=True)
     total_term_days = models.PositiveIntegerField(_("total term in days"), default=0, editable=False, db_index=True)
     total_term_code = models.CharField(_("total term"), max_length=16, blank=True, editable=False)
+    expected_end_earliest = models.DateField(_("expected end of term, earliest"), null=True, blank=True, editable=False)
+    expected_end_latest = models.DateField(_("expected end of term, latest"), null=True, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -756,3 +763,24 @@ class Release(models.Model):
     @property
     def resulting_status(self) -> str:
         return Status.DIED_IN_CUSTODY if self.release_type == ReleaseType.DIED else Status.RELEASED
+
+
+class DigestKind(models.TextChoices):
+    TERM_ENDINGS = "term_endings", _("terms ending in the next 60 days")
+
+
+class Digest(models.Model):
+    """A list a scheduled task prepared for the staff, shown on the admin index."""
+
+    kind = models.CharField(_("kind"), max_length=32, choices=DigestKind.choices)
+    created_at = models.DateTimeField(_("prepared at"), auto_now_add=True)
+    items = models.JSONField(_("items"), default=list)
+
+    class Meta:
+        verbose_name = _("digest")
+        verbose_name_plural = _("digests")
+        get_latest_by = "created_at"
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} ({self.created_at:%Y-%m-%d})"

@@ -11,9 +11,14 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
 
+from casetracker.dates import DateBounds
+
 from . import identity
 from .models import (
     CURRENT_STATUS_FOR_EVENT,
+    Digest,
+    DigestKind,
+    ExpectedEnd,
     NameKind,
     NameVariant,
     RECOGNITION_STATUSES,
@@ -59,6 +64,7 @@ def person_status_refresh(*, person: Person) -> Person:
     status, since = custody[-1] if custody else ("", None)
     custody_start = person.custody_start()
     term = person.total_term()
+    expected_end = person.expected_end_of_term()
     derived = {
         "current_status": CURRENT_STATUS_FOR_EVENT.get(status, status),
         "current_status_since": since,
@@ -67,6 +73,8 @@ def person_status_refresh(*, person: Person) -> Person:
         "released_on": releases[-1] if releases else None,
         "total_term_days": term.approximate_days,
         "total_term_code": term.code,
+        "expected_end_earliest": expected_end.bounds.earliest if expected_end else None,
+        "expected_end_latest": expected_end.bounds.latest if expected_end else None,
     }
     # Saving only on a change keeps history free of rows that record nothing.
     if any(getattr(person, field) != value for field, value in derived.items()):
@@ -287,3 +295,20 @@ def likely_duplicate_pairs(*, threshold: float = DUPLICATE_THRESHOLD) -> list[Du
     people = Person.objects.in_bulk({pk for a, b, *_rest in found for pk in (a, b)})
     pairs = [DuplicatePair(people[a], people[b], score, ta, tb) for a, b, score, ta, tb in found]
     return sorted(pairs, key=lambda pair: (-pair.score, pair.first.pk, pair.second.pk))
+
+
+TERM_ENDING_HORIZON_DAYS = 60
+
+
+def term_endings_digest_prepare(*, today: dt.date) -> Digest:
+    """The people whose term may end in the next 60 days, kept for the admin index."""
+    people = Person.objects.term_ending_within(TERM_ENDING_HORIZON_DAYS, today).order_by("expected_end_earliest")
+    items = [
+        {
+            "id": person.pk,
+            "name": person.display_name,
+            "expected_end": str(ExpectedEnd(DateBounds(person.expected_end_earliest, person.expected_end_latest))),
+        }
+        for person in people
+    ]
+    return Digest.objects.create(kind=DigestKind.TERM_ENDINGS, items=items)

@@ -1,14 +1,21 @@
+import base64
+
 from django import forms
+from django.conf import settings
 from django.contrib import admin
 from django.db import models
 from django.contrib.admin.widgets import AutocompleteSelect
 from django.contrib.contenttypes.admin import GenericTabularInline
+from django.core.files.uploadedfile import UploadedFile
+from django.template.defaultfilters import filesizeformat
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
-from .models import Certainty, Citation, Document, Source
+from .admin_intake import SourceIntakeAdminMixin
+from .documents import ALLOWED_EXTENSIONS, check_upload, document_queue_process, strip_image_metadata
+from .models import Certainty, Citation, Document, Snapshot, Source
 from .services import citation_add
 
 QUOTE_WITHOUT_SOURCE = _("Choose the source this quote comes from.")
@@ -88,13 +95,34 @@ class CitationCountMixin:
         return super().get_queryset(request).annotate(n_citations=Count("citations", distinct=True))
 
 
+class SnapshotInline(admin.TabularInline):
+    model = Snapshot
+    extra = 0
+    can_delete = False
+    fields = ["fetched_at", "url", "http_status", "content_type", "sha256"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
 @admin.register(Source)
-class SourceAdmin(SimpleHistoryAdmin):
-    list_display = ["title", "outlet", "author", "published", "kind", "language", "citation_total"]
-    list_filter = ["kind", "language"]
+class SourceAdmin(SourceIntakeAdminMixin, SimpleHistoryAdmin):
+    list_display = ["title", "outlet", "author", "published", "kind", "fetch_state", "link_is_dead", "citation_total"]
+    list_filter = ["kind", "language", "fetch_state", "link_is_dead"]
     search_fields = ["title", "outlet", "author", "url"]
-    readonly_fields = ["created_at"]
+    readonly_fields = [
+        "created_at",
+        "fetch_state",
+        "fetch_error",
+        "fetch_attempts",
+        "fetch_controls",
+        "link_status",
+        "link_checked_at",
+        "link_is_dead",
+    ]
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
+    inlines = [SnapshotInline]
 
     def get_queryset(self, request):
         from django.db.models import Count
@@ -104,6 +132,27 @@ class SourceAdmin(SimpleHistoryAdmin):
     @admin.display(description=_("citations"), ordering="n_citations")
     def citation_total(self, obj):
         return obj.n_citations
+
+    @admin.display(description=_("archive"))
+    def fetch_controls(self, obj):
+        if not obj.pk:
+            return "—"
+        # A submit button with its own formaction: no form nested inside the change form.
+        retry = (
+            format_html(
+                '<button type="submit" formaction="{}" formnovalidate class="button">{}</button> ',
+                reverse("admin:sources_source_fetch", args=[obj.pk]),
+                _("Fetch and archive again"),
+            )
+            if obj.url
+            else ""
+        )
+        return format_html(
+            '{}<a class="button" href="{}">{}</a>',
+            retry,
+            reverse("admin:sources_source_intake", args=[obj.pk]),
+            _("Read and cite (intake)"),
+        )
 
 
 @admin.register(Citation)
@@ -120,17 +169,91 @@ class CitationAdmin(SimpleHistoryAdmin):
         return format_html('<a href="{}">{} #{}</a>', url, obj.content_type.name, obj.object_id)
 
 
+class DocumentAdminForm(forms.ModelForm):
+    """A new file is checked by its content, and a photo loses its EXIF (GPS, camera) before it is stored."""
+
+    class Meta:
+        model = Document
+        fields = "__all__"
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.checked_upload = None
+        file_field = self.fields["file"]
+        file_field.widget.attrs["accept"] = ",".join(
+            [*ALLOWED_EXTENSIONS, *(ext for exts in ALLOWED_EXTENSIONS.values() for ext in exts)]
+        )
+        file_field.help_text = _(
+            "A PDF, JPEG, PNG or WebP file of at most %(limit)s. "
+            "Photos are stored without their EXIF data (GPS position, camera, time)."
+        ) % {"limit": filesizeformat(settings.DOCUMENT_MAX_BYTES)}
+
+    def clean_file(self):
+        uploaded = self.cleaned_data.get("file")
+        if not isinstance(uploaded, UploadedFile):
+            return uploaded  # the stored file, kept as it is
+        checked = check_upload(uploaded)
+        self.checked_upload = checked
+        if checked.is_image:
+            return strip_image_metadata(uploaded, checked=checked)
+        uploaded.name = checked.name
+        return uploaded
+
+
 @admin.register(Document)
 class DocumentAdmin(SimpleHistoryAdmin):
+    form = DocumentAdminForm
     list_display = ["title", "kind", "date", "is_public", "source"]
     list_filter = ["kind", "is_public"]
-    search_fields = ["title", "description"]
+    # `text` is the text extracted from PDFs, so a phrase from a verdict finds the verdict.
+    search_fields = ["title", "description", "text"]
     autocomplete_fields = ["people", "source"]
     list_select_related = ["source"]
-    readonly_fields = ["created_at", "protected_link"]
+    readonly_fields = [
+        "created_at",
+        "protected_link",
+        "thumbnail_preview",
+        "extracted_text_length",
+        "original_name",
+        "content_type",
+        "file_size",
+        "sha256",
+    ]
+
+    def save_model(self, request, obj, form, change):
+        checked = getattr(form, "checked_upload", None)
+        if checked is not None:
+            obj.original_name = checked.name
+        super().save_model(request, obj, form, change)
+        if checked is not None or not obj.sha256:
+            document_queue_process(document=obj)
 
     @admin.display(description=_("file link"))
     def protected_link(self, obj):
         if not obj.pk:
             return "—"
         return format_html('<a href="{}">{}</a>', obj.get_absolute_url(), _("open (checks permissions)"))
+
+    @admin.display(description=_("thumbnail"))
+    def thumbnail_preview(self, obj):
+        # Inlined as a data: URL: media is never served, and this page is already permission-checked.
+        if not obj.thumbnail:
+            return "—"
+        try:
+            with obj.thumbnail.open("rb") as fh:
+                encoded = base64.b64encode(fh.read()).decode("ascii")
+        except OSError:
+            return "—"
+        return format_html('<img src="data:image/jpeg;base64,{}" alt="{}">', encoded, _("thumbnail of the image"))
+
+    @admin.display(description=_("extracted text"))
+    def extracted_text_length(self, obj):
+        if not obj.sha256:
+            return _("not processed yet")
+        if not obj.text:
+            return _("none (not a PDF, or a PDF without a text layer)")
+        return _("%(count)s characters") % {"count": len(obj.text)}
+
+    @admin.display(description=_("size"))
+    def file_size(self, obj):
+        return filesizeformat(obj.size) if obj.sha256 else "—"

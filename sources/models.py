@@ -32,6 +32,14 @@ class SourceQuerySet(models.QuerySet):
         return self.filter(Exists(Citation.objects.public().filter(source=OuterRef("pk"))))
 
 
+class FetchState(models.TextChoices):
+    NOT_FETCHED = "", _("not fetched")
+    QUEUED = "queued", _("queued")
+    RUNNING = "running", _("running")
+    DONE = "done", _("done")
+    FAILED = "failed", _("failed")
+
+
 class Source(models.Model):
     url = models.URLField(_("URL"), max_length=1000, blank=True)
     title = models.CharField(_("title"), max_length=500)
@@ -41,9 +49,20 @@ class Source(models.Model):
     published, published_earliest, published_latest = partial_date_fields(_("published"))
     kind = models.CharField(_("kind"), max_length=32, choices=SourceKind.choices, default=SourceKind.NEWS)
     internal_notes = models.TextField(_("internal notes"), blank=True, help_text=_("Never shown publicly."))
+    text = models.TextField(
+        _("text"), blank=True, help_text=_("The article's text, pasted or extracted; for researchers only.")
+    )
+    fetch_state = models.CharField(
+        _("fetch state"), max_length=16, choices=FetchState.choices, blank=True, default="", editable=False
+    )
+    fetch_error = models.TextField(_("fetch error"), blank=True, editable=False)
+    fetch_attempts = models.PositiveSmallIntegerField(_("fetch attempts"), default=0, editable=False)
+    link_status = models.PositiveSmallIntegerField(_("link status"), null=True, blank=True, editable=False)
+    link_checked_at = models.DateTimeField(_("link checked at"), null=True, blank=True, editable=False)
+    link_is_dead = models.BooleanField(_("dead link"), default=False, editable=False, db_index=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
-    history = HistoricalRecords()
+    history = HistoricalRecords(excluded_fields=["text"])
 
     objects = SourceQuerySet.as_manager()
 
@@ -65,6 +84,28 @@ class Source(models.Model):
 
     def get_absolute_url(self):
         return reverse("sources:source_detail", kwargs={"pk": self.pk})
+
+
+class Snapshot(models.Model):
+    """An archived copy of a source as fetched: raw HTML, extracted text and their hash."""
+
+    source = models.ForeignKey(Source, on_delete=models.CASCADE, related_name="snapshots")
+    url = models.URLField(_("URL"), max_length=1000)
+    fetched_at = models.DateTimeField(_("fetched at"))
+    http_status = models.PositiveSmallIntegerField(_("HTTP status"))
+    content_type = models.CharField(_("content type"), max_length=200, blank=True)
+    raw_html = models.TextField(_("raw HTML"))
+    text = models.TextField(_("extracted text"), blank=True)
+    sha256 = models.CharField(_("SHA-256 of the raw HTML"), max_length=64, db_index=True)
+
+    class Meta:
+        verbose_name = _("snapshot")
+        verbose_name_plural = _("snapshots")
+        ordering = ["-fetched_at"]
+        get_latest_by = "fetched_at"
+
+    def __str__(self):
+        return f"{self.url} @ {self.fetched_at:%Y-%m-%d %H:%M} ({self.sha256[:12]})"
 
 
 class Certainty(models.TextChoices):
@@ -159,6 +200,10 @@ def document_upload_path(instance, filename: str) -> str:
     return f"documents/{uuid.uuid4().hex}.{suffix[:8]}"
 
 
+def thumbnail_upload_path(instance, filename: str) -> str:
+    return f"thumbnails/{uuid.uuid4().hex}.jpg"
+
+
 class DocumentKind(models.TextChoices):
     VERDICT = "verdict", _("verdict")
     INDICTMENT = "indictment", _("indictment")
@@ -194,9 +239,15 @@ class Document(models.Model):
         Source, on_delete=models.SET_NULL, null=True, blank=True, related_name="documents", verbose_name=_("source")
     )
     description = models.TextField(_("description"), blank=True)
+    original_name = models.CharField(_("original file name"), max_length=255, blank=True, editable=False)
+    content_type = models.CharField(_("content type"), max_length=100, blank=True, editable=False)
+    size = models.PositiveBigIntegerField(_("size in bytes"), default=0, editable=False)
+    sha256 = models.CharField(_("SHA-256"), max_length=64, blank=True, editable=False)
+    text = models.TextField(_("extracted text"), blank=True, editable=False)
+    thumbnail = models.ImageField(_("thumbnail"), upload_to=thumbnail_upload_path, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
-    history = HistoricalRecords()
+    history = HistoricalRecords(excluded_fields=["text"])
 
     objects = DocumentQuerySet.as_manager()
 

@@ -1,5 +1,6 @@
 from pathlib import Path
 
+from celery.schedules import crontab
 from django.utils.translation import gettext_lazy as _
 
 from .env import env
@@ -128,7 +129,12 @@ CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = TIME_ZONE
-CELERY_BEAT_SCHEDULE: dict = {}
+CELERY_BEAT_SCHEDULE = {
+    "weekly-link-check": {"task": "sources.check_all_links", "schedule": crontab(minute=0, hour=3, day_of_week="mon")},
+    "daily-term-endings": {"task": "prisoners.term_endings_digest", "schedule": crontab(minute=0, hour=5)},
+}
+SOURCE_FETCH_TIMEOUT = env.float("SOURCE_FETCH_TIMEOUT", default=20.0)
+SOURCE_FETCH_RETRIES = 3
 
 # django-axes: lock an account+IP pair after repeated failures (admin is the attack surface).
 AXES_FAILURE_LIMIT = 5

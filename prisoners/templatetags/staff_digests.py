@@ -1,0 +1,17 @@
+from django import template
+
+from prisoners.models import Digest, DigestKind
+from sources.models import Source
+
+register = template.Library()
+
+
+@register.simple_tag
+def latest_term_endings():
+    """The newest list the daily task prepared, or None before its first run."""
+    return Digest.objects.filter(kind=DigestKind.TERM_ENDINGS).first()
+
+
+@register.simple_tag
+def dead_link_count():
+    return Source.objects.filter(link_is_dead=True).count()

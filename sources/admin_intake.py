@@ -1,0 +1,105 @@
+"""Admin views for turning an article into cited facts: start, read and mark up, record."""
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.translation import gettext as _
+
+from prisoners.models import Person
+from prisoners.services import person_likely_duplicates
+
+from .archive import source_queue_fetch
+from .forms import IntakeFactForm, IntakeStartForm
+from .intake import intake_record_fact, marked_html, marks_in, source_create_from_intake
+from .models import Source
+
+
+class SourceIntakeAdminMixin:
+    def get_urls(self):
+        info = self.opts.app_label, self.opts.model_name
+        return [
+            path("intake/", self.admin_site.admin_view(self.intake_start_view), name="%s_%s_intake_start" % info),
+            path("<int:pk>/intake/", self.admin_site.admin_view(self.intake_view), name="%s_%s_intake" % info),
+            path("<int:pk>/fetch/", self.admin_site.admin_view(self.fetch_view), name="%s_%s_fetch" % info),
+            *super().get_urls(),
+        ]
+
+    def intake_start_view(self, request):
+        if not self.has_add_permission(request):
+            raise PermissionDenied
+        bound = request.method == "POST"
+        form = IntakeStartForm(request.POST if bound else None, request.FILES if bound else None)
+        if request.method == "POST" and form.is_valid():
+            try:
+                source = source_create_from_intake(
+                    url=form.cleaned_data["url"],
+                    title=form.cleaned_data["title"],
+                    text=form.cleaned_data["text"],
+                    upload=form.cleaned_data["file"],
+                )
+            except ValueError as error:
+                form.add_error("file", str(error))
+            else:
+                return redirect("admin:sources_source_intake", pk=source.pk)
+        context = {**self.admin_site.each_context(request), "title": _("Add from article"), "form": form, "opts": self.opts}
+        return TemplateResponse(request, "admin/sources/source/intake_start.html", context)
+
+    def intake_view(self, request, pk):
+        source = get_object_or_404(Source, pk=pk)
+        if not self.has_change_permission(request, source):
+            raise PermissionDenied
+        marks = marks_in(source.text)
+        mentioned = list(Person.objects.filter(pk__in={int(m.value) for m in marks if m.kind == "person"}))
+        form = IntakeFactForm(request.POST if request.method == "POST" else None, mentioned=mentioned)
+        if request.method == "POST" and form.is_valid():
+            data = form.cleaned_data
+            fact = intake_record_fact(
+                source=source,
+                fact_type=data["fact_type"],
+                person=data["person"],
+                new_person_name=data["new_person_name"],
+                quote=data["quote"],
+                certainty=data["certainty"],
+                date=data["date"],
+                status=data["status"],
+                release_type=data["release_type"],
+                term=data["term"],
+                sentence_kind=data["sentence_kind"] or "original",
+                regime=data["regime"],
+                case_title=data["case_title"],
+                article=data["article"],
+            )
+            messages.success(request, _("Saved with its citation: %(fact)s") % {"fact": fact})
+            if data["new_person_name"]:
+                self._warn_of_duplicates(request, fact)
+            return redirect("admin:sources_source_intake", pk=source.pk)
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("Intake: %(title)s") % {"title": source.title},
+            "source": source,
+            "marked_text": marked_html(source.text, marks),
+            "form": form,
+            "media": self.media + form.media,
+            "opts": self.opts,
+            "cited": source.citations.select_related("content_type").order_by("-pk")[:50],
+        }
+        return TemplateResponse(request, "admin/sources/source/intake.html", context)
+
+    def _warn_of_duplicates(self, request, fact):
+        person = fact.person if hasattr(fact, "person") else fact.defendant.person
+        for duplicate in person_likely_duplicates(person=person):
+            messages.warning(
+                request,
+                _("%(new)s may already be in the records as %(existing)s (score %(score).0f).")
+                % {"new": person.display_name, "existing": duplicate.person.display_name, "score": min(duplicate.score, 100)},
+            )
+
+    def fetch_view(self, request, pk):
+        source = get_object_or_404(Source, pk=pk)
+        if request.method != "POST" or not self.has_change_permission(request, source):
+            raise PermissionDenied
+        source_queue_fetch(source=source)
+        messages.info(request, _("Fetching %(url)s again.") % {"url": source.url})
+        return redirect(reverse("admin:sources_source_change", args=[source.pk]))

@@ -1,0 +1,97 @@
+from django import forms
+from django.contrib import admin
+from django.contrib.admin.widgets import AutocompleteSelect
+from django.utils.translation import gettext_lazy as _
+
+from casetracker.dates import validate_edtf
+from prisoners.models import Charge, Defendant, Person, Regime, ReleaseType, SentenceKind, Status, Term
+
+from .intake import FactType
+from .models import Certainty
+
+NEED_SOURCE_INPUT = _("Give the article's address, paste its text, or upload its HTML or PDF file.")
+CHOOSE_ONE_PERSON = _("Choose one person: from the text, from the records, or a new name.")
+NEEDS_A_DATE = _("This kind of fact needs a date (EDTF, e.g. 2021 or 2020-05).")
+NEEDS_A_STATUS = _("Choose the status the passage reports.")
+NEEDS_A_RELEASE_TYPE = _("Choose how the person was released.")
+NEEDS_AN_ARTICLE = _("Choose the legal article of the charge.")
+
+
+class IntakeStartForm(forms.Form):
+    url = forms.URLField(label=_("Article URL"), required=False, assume_scheme="https")
+    title = forms.CharField(label=_("Title"), required=False, max_length=500)
+    text = forms.CharField(label=_("Article text"), required=False, widget=forms.Textarea(attrs={"rows": 12}))
+    file = forms.FileField(label=_("or an HTML or PDF file"), required=False)
+
+    def clean(self):
+        cleaned = super().clean()
+        if not (cleaned.get("url") or cleaned.get("text") or cleaned.get("file")):
+            raise forms.ValidationError(NEED_SOURCE_INPUT)
+        return cleaned
+
+
+FACT_TYPES = [
+    (FactType.STATUS_EVENT, _("status event")),
+    (FactType.SENTENCE, _("sentence")),
+    (FactType.CHARGE, _("charge")),
+    (FactType.RELEASE, _("release")),
+]
+
+
+class IntakeFactForm(forms.Form):
+    quote = forms.CharField(label=_("Quote"), widget=forms.Textarea(attrs={"rows": 3}))
+    person = forms.ModelChoiceField(label=_("Person named in the text"), queryset=Person.objects.none(), required=False)
+    other_person = forms.ModelChoiceField(
+        label=_("or someone else in the records"),
+        queryset=Person.objects.all(),
+        required=False,
+        widget=AutocompleteSelect(Defendant._meta.get_field("person"), admin.site),
+    )
+    new_person_name = forms.CharField(label=_("or a new person"), required=False, max_length=200)
+    fact_type = forms.ChoiceField(label=_("Fact"), choices=FACT_TYPES)
+    date = forms.CharField(label=_("Date (EDTF)"), required=False, validators=[validate_edtf])
+    status = forms.ChoiceField(label=_("Status"), choices=[("", "---------"), *Status.choices], required=False)
+    release_type = forms.ChoiceField(
+        label=_("Release type"), choices=[("", "---------"), *ReleaseType.choices], required=False
+    )
+    term = forms.CharField(label=_("Term"), required=False, help_text=_("e.g. 18y, 1y6m"))
+    sentence_kind = forms.ChoiceField(label=_("Sentence kind"), choices=SentenceKind.choices, required=False)
+    regime = forms.ChoiceField(label=_("Regime"), choices=[("", "---------"), *Regime.choices], required=False)
+    case_title = forms.CharField(label=_("Case"), required=False, help_text=_("Empty: the person's only case, or a new one."))
+    article = forms.ModelChoiceField(
+        label=_("Legal article"),
+        queryset=Charge._meta.get_field("article").related_model.objects.all(),
+        required=False,
+        widget=AutocompleteSelect(Charge._meta.get_field("article"), admin.site),
+    )
+    certainty = forms.ChoiceField(label=_("Certainty"), choices=Certainty.choices, initial=Certainty.REPORTED)
+
+    def __init__(self, *args, mentioned=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["person"].queryset = Person.objects.filter(pk__in=[p.pk for p in mentioned])
+
+    def clean_term(self):
+        term = self.cleaned_data["term"]
+        if term:
+            try:
+                Term.from_code(term)
+            except ValueError as error:
+                raise forms.ValidationError(str(error)) from error
+        return term
+
+    def clean(self):
+        cleaned = super().clean()
+        chosen = [cleaned.get("person"), cleaned.get("other_person"), (cleaned.get("new_person_name") or "").strip()]
+        if sum(bool(choice) for choice in chosen) != 1:
+            self.add_error(None, CHOOSE_ONE_PERSON)
+        cleaned["person"] = cleaned.get("person") or cleaned.get("other_person")
+        fact_type = cleaned.get("fact_type")
+        if fact_type in (FactType.STATUS_EVENT, FactType.RELEASE, FactType.SENTENCE) and not cleaned.get("date"):
+            self.add_error("date", NEEDS_A_DATE)
+        if fact_type == FactType.STATUS_EVENT and not cleaned.get("status"):
+            self.add_error("status", NEEDS_A_STATUS)
+        if fact_type == FactType.RELEASE and not cleaned.get("release_type"):
+            self.add_error("release_type", NEEDS_A_RELEASE_TYPE)
+        if fact_type == FactType.CHARGE and not cleaned.get("article"):
+            self.add_error("article", NEEDS_AN_ARTICLE)
+        return cleaned

@@ -1,0 +1,230 @@
+"""Article intake: mark what a text says (people, dates, numbers) and turn a passage into a cited fact."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from django.db import transaction
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
+
+from prisoners.models import (
+    Case,
+    Charge,
+    Defendant,
+    LegalArticle,
+    Person,
+    Release,
+    Sentence,
+    SentenceKind,
+    StatusEvent,
+    Term,
+)
+from prisoners.services import find_mentions, person_names_sync, person_status_refresh
+
+from .models import Certainty, Source
+from .services import citation_add
+
+MONTHS = {
+    name: number
+    for number, names in enumerate(
+        [
+            ("january", "jan", "января", "студзеня", "январь"),
+            ("february", "feb", "февраля", "лютага", "февраль"),
+            ("march", "mar", "марта", "сакавіка", "март"),
+            ("april", "apr", "апреля", "красавіка", "апрель"),
+            ("may", "мая", "траўня", "май", "мае", "траўні"),
+            ("june", "jun", "июня", "чэрвеня", "июнь"),
+            ("july", "jul", "июля", "ліпеня", "июль"),
+            ("august", "aug", "августа", "жніўня", "август"),
+            ("september", "sep", "sept", "сентября", "верасня", "сентябрь"),
+            ("october", "oct", "октября", "кастрычніка", "октябрь"),
+            ("november", "nov", "ноября", "лістапада", "ноябрь"),
+            ("december", "dec", "декабря", "снежня", "декабрь"),
+        ],
+        start=1,
+    )
+    for name in names
+}
+SEASONS = {"spring": 21, "summer": 22, "autumn": 23, "fall": 23, "winter": 24, "весной": 21, "летом": 22, "осенью": 23, "зимой": 24}
+_MONTH = "|".join(sorted(MONTHS, key=len, reverse=True))
+_SEASON = "|".join(SEASONS)
+# Longest forms first: "21 June 2025" must not be read as "June 2025".
+DATE_PATTERNS = [
+    ("day_month_year", re.compile(rf"\b(?P<day>\d{{1,2}})\s+(?P<month>{_MONTH})\.?,?\s+(?P<year>(19|20)\d\d)\b", re.I)),
+    ("month_day_year", re.compile(rf"\b(?P<month>{_MONTH})\.?\s+(?P<day>\d{{1,2}}),?\s+(?P<year>(19|20)\d\d)\b", re.I)),
+    ("season_year", re.compile(rf"\b(?P<season>{_SEASON})\s+(of\s+)?(?P<year>(19|20)\d\d)\b", re.I)),
+    ("month_year", re.compile(rf"\b(?P<month>{_MONTH})\.?,?\s+(?P<year>(19|20)\d\d)\b", re.I)),
+    ("year", re.compile(r"\b(?P<year>(19|20)\d\d)\b")),
+]
+NUMBER = re.compile(r"\b\d{1,3}(?:[,\u00a0 ]\d{3})+\b|\b\d+(?:\.\d+)?\b")
+
+
+@dataclass(frozen=True)
+class Marked:
+    start: int
+    end: int
+    kind: str  # person, date, number
+    value: str  # person id, EDTF, or the number
+    label: str = ""
+
+
+def find_dates(text: str) -> list[Marked]:
+    """Dates written out in the text, each with the EDTF a researcher would enter."""
+    found: list[Marked] = []
+
+    def free(start, end):
+        return all(end <= m.start or start >= m.end for m in found)
+
+    for kind, pattern in DATE_PATTERNS:
+        for match in pattern.finditer(text):
+            if not free(match.start(), match.end()):
+                continue
+            year = match["year"]
+            if kind == "season_year":
+                edtf = f"{year}-{SEASONS[match['season'].lower()]}"
+            elif kind == "year":
+                edtf = year
+            else:
+                month = MONTHS[match["month"].lower()]
+                edtf = f"{year}-{month:02d}" + (f"-{int(match['day']):02d}" if "day" in kind else "")
+            found.append(Marked(match.start(), match.end(), "date", edtf))
+    return sorted(found, key=lambda m: m.start)
+
+
+def find_numbers(text: str, taken: list[Marked]) -> list[Marked]:
+    return [
+        Marked(m.start(), m.end(), "number", m.group())
+        for m in NUMBER.finditer(text)
+        if all(m.end() <= t.start or m.start() >= t.end for t in taken)
+    ]
+
+
+def marks_in(text: str, people=None) -> list[Marked]:
+    """People (any spelling or case ending), dates and numbers in the text, without overlaps."""
+    marks = [
+        Marked(m.start, m.end, "person", str(m.person_id), m.person.display_name)
+        for m in find_mentions(text, people=people)
+    ]
+    for date in find_dates(text):
+        if all(date.end <= m.start or date.start >= m.end for m in marks):
+            marks.append(date)
+    marks += find_numbers(text, marks)
+    return sorted(marks, key=lambda m: m.start)
+
+
+def marked_html(text: str, marks: list[Marked]) -> SafeString:
+    """The text, escaped, with each mark wrapped in <mark> carrying what it stands for."""
+    parts, position = [], 0
+    for mark in marks:
+        parts.append(escape(text[position : mark.start]))
+        title = f' title="{escape(mark.label)}"' if mark.label else ""
+        parts.append(
+            f'<mark class="{mark.kind}" data-{mark.kind}="{escape(mark.value)}"{title}>'
+            f"{escape(text[mark.start : mark.end])}</mark>"
+        )
+        position = mark.end
+    parts.append(escape(text[position:]))
+    return mark_safe("".join(parts))
+
+
+class FactType:
+    STATUS_EVENT = "status_event"
+    SENTENCE = "sentence"
+    CHARGE = "charge"
+    RELEASE = "release"
+
+
+@transaction.atomic
+def intake_record_fact(
+    *,
+    source: Source,
+    fact_type: str,
+    person: Person | None = None,
+    new_person_name: str = "",
+    quote: str,
+    certainty: str = Certainty.REPORTED,
+    date: str = "",
+    status: str = "",
+    release_type: str = "",
+    term: str = "",
+    sentence_kind: str = SentenceKind.ORIGINAL,
+    regime: str = "",
+    case_title: str = "",
+    article: LegalArticle | None = None,
+):
+    """Create the fact a passage states, cite the passage, and keep the person's status right."""
+    if person is None:
+        person = Person.objects.create(display_name=new_person_name.strip())
+        person_names_sync(person=person)
+    if fact_type == FactType.STATUS_EVENT:
+        fact = StatusEvent.objects.create(person=person, date=date, status=status)
+    elif fact_type == FactType.RELEASE:
+        fact = Release.objects.create(person=person, date=date, release_type=release_type)
+    else:
+        defendant = _defendant_for(person, case_title)
+        if fact_type == FactType.SENTENCE:
+            length = Term.from_code(term) if term else Term()
+            fact = Sentence.objects.create(
+                defendant=defendant,
+                date=date,
+                kind=sentence_kind,
+                regime=regime,
+                term_years=length.years,
+                term_months=length.months,
+                term_days=length.days,
+            )
+        else:
+            fact = Charge.objects.create(defendant=defendant, article=article)
+    citation_add(fact=fact, source=source, quote=quote, certainty=certainty)
+    person_status_refresh(person=person)
+    return fact
+
+
+def _defendant_for(person: Person, case_title: str) -> Defendant:
+    """The person's role in the named case, or in their only case, or in a new one."""
+    roles = person.defendant_roles.select_related("case")
+    if case_title:
+        role = roles.filter(case__title=case_title).first()
+        if role:
+            return role
+        return Defendant.objects.create(person=person, case=Case.objects.create(title=case_title))
+    if roles.count() == 1:
+        return roles.get()
+    case = Case.objects.create(title=f"Case of {person.display_name}")
+    return Defendant.objects.create(person=person, case=case)
+
+
+def _text_of_upload(upload) -> str:
+    """Readable text of an uploaded HTML or PDF article (checked by content, not by name)."""
+    import filetype
+    import trafilatura
+    from pypdf import PdfReader
+
+    head = upload.read(2048)
+    upload.seek(0)
+    kind = filetype.guess(head)
+    if kind is not None and kind.mime == "application/pdf":
+        return "\n".join(page.extract_text() or "" for page in PdfReader(upload).pages).strip()
+    raw = upload.read().decode("utf-8", errors="replace")
+    if "<" not in raw[:2000]:
+        raise ValueError(NOT_AN_ARTICLE_FILE)
+    return trafilatura.extract(raw) or ""
+
+
+NOT_AN_ARTICLE_FILE = "This file is neither a PDF nor an HTML page."
+
+
+@transaction.atomic
+def source_create_from_intake(*, url: str = "", title: str = "", text: str = "", upload=None) -> Source:
+    """Save the source at once, so nothing is lost if fetching fails later; then queue the fetch."""
+    from .archive import source_queue_fetch
+
+    if upload is not None and not text:
+        text = _text_of_upload(upload)
+    first_line = next((line.strip() for line in text.splitlines() if line.strip()), "")
+    source = Source.objects.create(url=url, title=title or first_line[:200] or url, text=text)
+    if url:
+        source_queue_fetch(source=source)
+    return source

@@ -1,0 +1,56 @@
+"""Slow and external work on sources, run by Celery workers (in-process without a broker)."""
+
+import logging
+
+from celery import shared_task
+from django.conf import settings
+from django.db import OperationalError
+
+from .archive import source_check_link, source_fetch
+from .documents import document_process
+from .models import Document, Source
+
+logger = logging.getLogger(__name__)
+
+
+@shared_task(name="sources.source_fetch", bind=True, acks_late=True, autoretry_for=(OperationalError,), retry_backoff=True, max_retries=5)
+def source_fetch_task(self, source_id: int) -> str:
+    """Fetch and archive one source; network trouble is retried with backoff, then left as a failure."""
+    outcome = source_fetch(source_id=source_id)
+    retries = getattr(settings, "SOURCE_FETCH_RETRIES", 3)
+    if outcome.transient and self.request.retries < retries:
+        raise self.retry(countdown=min(60 * 2**self.request.retries, 3600), max_retries=retries)
+    return outcome.source.fetch_state
+
+
+@shared_task(name="sources.source_check_link", acks_late=True, autoretry_for=(OperationalError,), retry_backoff=True, max_retries=5)
+def source_check_link_task(source_id: int) -> bool:
+    return source_check_link(source_id=source_id).link_is_dead
+
+
+@shared_task(name="sources.check_all_links", acks_late=True)
+def check_all_links_task() -> int:
+    """Weekly: queue a link check for every source with a URL."""
+    ids = list(Source.objects.exclude(url="").values_list("pk", flat=True))
+    for source_id in ids:
+        source_check_link_task.delay(source_id)
+    return len(ids)
+
+
+@shared_task(
+    name="sources.document_process",
+    bind=True,
+    acks_late=True,
+    autoretry_for=(OSError,),
+    retry_backoff=True,
+    max_retries=5,
+)
+def document_process_task(self, document_id: int) -> str | None:
+    """Measure, hash, read and thumbnail one document; storage errors are retried with backoff."""
+    try:
+        document = document_process(document_id=document_id)
+    except Document.DoesNotExist:
+        # Deleted before its turn came: nothing to do, and retrying would not bring it back.
+        logger.info("Document %s no longer exists; not processed", document_id)
+        return None
+    return document.sha256

@@ -1,0 +1,149 @@
+"""Fetching a source from a local web server: snapshot, metadata, and readable failures."""
+
+import os
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+
+from sources.archive import HTTP_ERROR, NOT_HTML, source_check_link, source_fetch, source_queue_fetch
+from sources.models import FetchState, Snapshot, Source
+from sources.tasks import source_fetch_task
+from tests.sources.factories import SourceFactory
+
+ARTICLE_003 = """<!doctype html><html lang="en"><head>
+<title>Belarus frees 14 political prisoners</title>
+<meta name="author" content="Staff reporter">
+<meta property="og:site_name" content="Example Wire">
+<meta property="article:published_time" content="2025-06-21">
+</head><body><article><h1>Belarus frees 14 political prisoners</h1>
+<p>Fourteen political prisoners, including prominent opposition figure Siarhei Tsikhanouski, have been
+released by the Belarusian authorities in what appears to be a coordinated diplomatic move during the visit
+of U.S. Special Envoy Keith Kellogg to Minsk.</p>
+<p>In 2021, Tsikhanouski was sentenced to 18 years in a high-security penal colony on charges including
+organising mass unrest and inciting hatred. In 2023, his sentence was extended by another 18 months.</p>
+</article></body></html>"""
+
+
+class Site(BaseHTTPRequestHandler):
+    release = threading.Event()
+
+    def do_GET(self):  # noqa: N802 - http.server's naming
+        if self.path == "/article-003":
+            self._answer(200, "text/html; charset=utf-8", ARTICLE_003.encode())
+        elif self.path == "/verdict.pdf":
+            self._answer(200, "application/pdf", b"%PDF-1.4 not a page")
+        elif self.path == "/slow":
+            self.release.wait(10)  # never answers before the client's timeout
+            self._answer(200, "text/html", b"<p>too late</p>")
+        else:
+            self._answer(404, "text/html", b"<h1>Not found</h1>")
+
+    def do_HEAD(self):  # noqa: N802
+        self._answer(200 if self.path == "/article-003" else 404, "text/html", b"")
+
+    def _answer(self, status, content_type, body):
+        self.send_response(status)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(body)
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture(scope="module")
+def site():
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Site)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    Site.release.set()
+    server.shutdown()
+
+
+@pytest.fixture(autouse=True)
+def quick_timeouts(settings):
+    settings.SOURCE_FETCH_TIMEOUT = 0.5
+    settings.SOURCE_FETCH_RETRIES = 0
+
+
+@pytest.mark.django_db
+def test_fetching_archives_a_hashed_snapshot_and_fills_in_metadata(site):
+    source = SourceFactory(url=f"{site}/article-003", title=f"{site}/article-003", outlet="", author="", published="")
+    outcome = source_fetch(source_id=source.pk)
+    source.refresh_from_db()
+    assert source.fetch_state == FetchState.DONE and source.fetch_error == ""
+    assert (source.title, source.outlet, source.author, source.published) == (
+        "Belarus frees 14 political prisoners",
+        "Example Wire",
+        "Staff reporter",
+        "2025-06-21",
+    )
+    assert "sentenced to 18 years" in source.text
+    snapshot = outcome.snapshot
+    assert len(snapshot.sha256) == 64 and snapshot.raw_html.startswith("<!doctype html>")
+    assert snapshot.http_status == 200 and snapshot.fetched_at
+
+
+@pytest.mark.django_db
+def test_the_researchers_own_entries_win_over_the_pages(site):
+    source = SourceFactory(url=f"{site}/article-003", title="My title", outlet="Viasna")
+    source_fetch(source_id=source.pk)
+    source.refresh_from_db()
+    assert (source.title, source.outlet) == ("My title", "Viasna")
+
+
+@pytest.mark.django_db
+def test_fetching_the_same_page_twice_keeps_one_snapshot(site):
+    source = SourceFactory(url=f"{site}/article-003")
+    source_fetch(source_id=source.pk)
+    source_fetch(source_id=source.pk)
+    assert Snapshot.objects.filter(source=source).count() == 1
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("path", "message"),
+    [
+        ("/missing", HTTP_ERROR.format(status=404, reason="Not Found")),
+        ("/slow", "The site did not answer within 0.5 seconds. Try again later."),
+        ("/verdict.pdf", NOT_HTML.format(content_type="application/pdf")),
+    ],
+)
+def test_failures_end_as_readable_messages_and_the_source_is_kept(site, path, message):
+    source = SourceFactory(url=f"{site}{path}", title="Kept whatever happens")
+    source_fetch_task.delay(source.pk)
+    source.refresh_from_db()
+    assert (source.fetch_state, source.fetch_error) == (FetchState.FAILED, message)
+    assert source.title == "Kept whatever happens" and not source.snapshots.exists()
+
+
+@pytest.mark.django_db
+def test_the_fetch_is_queued_only_once_the_source_is_committed(site, django_capture_on_commit_callbacks):
+    source = SourceFactory(url=f"{site}/article-003")
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        source_queue_fetch(source=source)
+    source.refresh_from_db()
+    assert source.fetch_state == FetchState.QUEUED and len(callbacks) == 1
+
+
+@pytest.mark.django_db
+def test_link_check_flags_dead_links(site):
+    alive = source_check_link(source_id=SourceFactory(url=f"{site}/article-003").pk)
+    dead = source_check_link(source_id=SourceFactory(url=f"{site}/gone").pk)
+    assert (alive.link_is_dead, alive.link_status) == (False, 200)
+    assert (dead.link_is_dead, dead.link_status) == (True, 404)
+
+
+@pytest.mark.worker
+@pytest.mark.django_db(transaction=True)
+def test_the_fetch_runs_on_a_real_worker_when_one_is_running(site):
+    source = Source.objects.create(url=f"{site}/article-003", title="queued")
+    result = source_fetch_task.delay(source.pk)
+    if os.environ.get("CELERY_WORKER_RUNNING"):
+        assert result.get(timeout=60) == FetchState.DONE
+    source.refresh_from_db()
+    assert source.fetch_state == FetchState.DONE and source.snapshots.count() == 1
