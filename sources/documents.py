@@ -117,6 +117,8 @@ def document_name_sanitise(name: str) -> str:
     except SuspiciousFileOperation:
         raise ValidationError(UNUSABLE_NAME, code="unusable_name", params={"name": name}) from None
     stem, extension = os.path.splitext(clean)
+    if not extension and stem.startswith("."):
+        stem, extension = "", stem  # ".pdf" is an extension without a name
     if not stem.strip("._-"):
         raise ValidationError(UNUSABLE_NAME, code="unusable_name", params={"name": name})
     return stem[: MAX_NAME_LENGTH - len(extension)] + extension.lower()

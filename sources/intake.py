@@ -6,6 +6,7 @@ import re
 from dataclasses import dataclass
 
 from django.db import transaction
+from django.utils.text import Truncator
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
@@ -223,8 +224,10 @@ def source_create_from_intake(*, url: str = "", title: str = "", text: str = "",
 
     if upload is not None and not text:
         text = _text_of_upload(upload)
+    text = text.replace("\r\n", "\n")  # browsers send textarea lines with CRLF
     first_line = next((line.strip() for line in text.splitlines() if line.strip()), "")
-    source = Source.objects.create(url=url, title=title or first_line[:200] or url, text=text)
+    placeholder = Truncator(first_line).chars(100)
+    source = Source.objects.create(url=url, title=title or placeholder or url, text=text)
     if url:
         source_queue_fetch(source=source)
     return source
