@@ -13,7 +13,14 @@ from .models import Document, Source
 logger = logging.getLogger(__name__)
 
 
-@shared_task(name="sources.source_fetch", bind=True, acks_late=True, autoretry_for=(OperationalError,), retry_backoff=True, max_retries=5)
+@shared_task(
+    name="sources.source_fetch",
+    bind=True,
+    acks_late=True,
+    autoretry_for=(OperationalError,),
+    retry_backoff=True,
+    max_retries=5,
+)
 def source_fetch_task(self, source_id: int) -> str:
     """Fetch and archive one source; network trouble is retried with backoff, then left as a failure."""
     outcome = source_fetch(source_id=source_id)
@@ -23,7 +30,13 @@ def source_fetch_task(self, source_id: int) -> str:
     return outcome.source.fetch_state
 
 
-@shared_task(name="sources.source_check_link", acks_late=True, autoretry_for=(OperationalError,), retry_backoff=True, max_retries=5)
+@shared_task(
+    name="sources.source_check_link",
+    acks_late=True,
+    autoretry_for=(OperationalError,),
+    retry_backoff=True,
+    max_retries=5,
+)
 def source_check_link_task(source_id: int) -> bool:
     return source_check_link(source_id=source_id).link_is_dead
 

@@ -32,7 +32,8 @@ def source_detail(request, pk):
 def document_file(request, pk):
     """The only way to a document's file: restricted ones 404 unless the user may view documents."""
     document = get_object_or_404(Document.objects.visible_to(request.user), pk=pk)
-    response = FileResponse(document.file.open("rb"))
+    # The type sniffed at upload, not one guessed from the stored name.
+    response = FileResponse(document.file.open("rb"), content_type=document.content_type or None)
     response["X-Content-Type-Options"] = "nosniff"
     response["Content-Disposition"] = f'inline; filename="document-{document.pk}"'
     return response

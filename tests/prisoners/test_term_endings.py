@@ -43,7 +43,7 @@ def test_the_admin_index_shows_the_latest_list(researcher_client):
     page = researcher_client.get(reverse("admin:index")).content.decode()
     assert "Not prepared yet" in page
     with time_machine.travel(dt.datetime(2026, 11, 23, 5, tzinfo=dt.timezone.utc)):
-        term_endings_digest_task.delay()
+        term_endings_digest_task.apply()
     page = researcher_client.get(reverse("admin:index")).content.decode()
     assert "Due in December</a> — 20 December 2026" in page
 

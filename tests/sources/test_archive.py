@@ -6,9 +6,10 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
+from casetracker.celery import app
 from sources.archive import HTTP_ERROR, NOT_HTML, source_check_link, source_fetch, source_queue_fetch
 from sources.models import FetchState, Snapshot, Source
-from sources.tasks import source_fetch_task
+from sources.tasks import check_all_links_task, source_check_link_task, source_fetch_task
 from tests.sources.factories import SourceFactory
 
 ARTICLE_003 = """<!doctype html><html lang="en"><head>
@@ -115,7 +116,7 @@ def test_fetching_the_same_page_twice_keeps_one_snapshot(site):
 )
 def test_failures_end_as_readable_messages_and_the_source_is_kept(site, path, message):
     source = SourceFactory(url=f"{site}{path}", title="Kept whatever happens")
-    source_fetch_task.delay(source.pk)
+    source_fetch_task.apply(args=[source.pk])
     source.refresh_from_db()
     assert (source.fetch_state, source.fetch_error) == (FetchState.FAILED, message)
     assert source.title == "Kept whatever happens" and not source.snapshots.exists()
@@ -147,3 +148,32 @@ def test_the_fetch_runs_on_a_real_worker_when_one_is_running(site):
         assert result.get(timeout=60) == FetchState.DONE
     source.refresh_from_db()
     assert source.fetch_state == FetchState.DONE and source.snapshots.count() == 1
+
+
+@pytest.mark.worker
+@pytest.mark.django_db(transaction=True)
+def test_the_link_check_runs_on_a_real_worker_when_one_is_running(site):
+    dead = Source.objects.create(url=f"{site}/gone", title="gone")
+    result = source_check_link_task.delay(dead.pk)
+    if os.environ.get("CELERY_WORKER_RUNNING"):
+        assert result.get(timeout=60) is True
+    dead.refresh_from_db()
+    assert dead.link_is_dead and dead.link_status == 404
+
+
+@pytest.fixture
+def in_process_tasks():
+    """Run tasks here even when a broker is set: the checks this queues are awaited by nobody."""
+    was_eager = app.conf.task_always_eager
+    app.conf.task_always_eager = True
+    yield
+    app.conf.task_always_eager = was_eager
+
+
+@pytest.mark.django_db
+def test_the_weekly_check_queues_one_check_per_linked_source(site, in_process_tasks):
+    linked = SourceFactory(url=f"{site}/article-003")
+    SourceFactory(url="")
+    assert check_all_links_task.delay().get() == 1
+    linked.refresh_from_db()
+    assert linked.link_checked_at is not None

@@ -217,7 +217,11 @@ def test_an_uploaded_pdf_is_found_by_a_word_of_its_text_in_the_admin_search(
     with django_capture_on_commit_callbacks(execute=True):
         editor_client.post(
             reverse("admin:sources_document_add"),
-            {"title": "Court ruling", "kind": "verdict", "file": SimpleUploadedFile("ruling.pdf", pdf_with_text(PHRASE))},
+            {
+                "title": "Court ruling",
+                "kind": "verdict",
+                "file": SimpleUploadedFile("ruling.pdf", pdf_with_text(PHRASE)),
+            },
         )
     DocumentFactory(title="Unrelated letter")
     document = Document.objects.get(title="Court ruling")
