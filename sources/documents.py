@@ -21,6 +21,7 @@ from django.core.files.base import ContentFile, File
 from django.db import transaction
 from django.template.defaultfilters import filesizeformat
 from django.utils.text import get_valid_filename
+from django.utils.text import get_text_list
 from django.utils.translation import gettext_lazy as _
 from PIL import Image, ImageOps
 from pypdf import PdfReader
@@ -157,7 +158,7 @@ def check_upload(uploaded: File) -> CheckedUpload:
         raise ValidationError(
             EXTENSION_MISMATCH,
             code="extension_mismatch",
-            params={"name": name, "kind": TYPE_NAMES[kind.mime], "expected": " or ".join(expected)},
+            params={"name": name, "kind": TYPE_NAMES[kind.mime], "expected": get_text_list(expected, _("or"))},
         )
     return CheckedUpload(name=name, content_type=kind.mime, size=size)
 
