@@ -20,8 +20,7 @@ from django.core.exceptions import SuspiciousFileOperation, ValidationError
 from django.core.files.base import ContentFile, File
 from django.db import transaction
 from django.template.defaultfilters import filesizeformat
-from django.utils.text import get_valid_filename
-from django.utils.text import get_text_list
+from django.utils.text import get_text_list, get_valid_filename
 from django.utils.translation import gettext_lazy as _
 from PIL import Image, ImageOps
 from pypdf import PdfReader
