@@ -115,6 +115,12 @@ class PersonQuerySet(models.QuerySet):
         """People whose current status keeps them behind bars."""
         return self.filter(current_status__in=IN_CUSTODY_STATUSES)
 
+    def in_custody_on(self, day: dt.date):
+        """People in custody on `day`, judged from their status history (see prisoners.stats)."""
+        from .stats import in_custody_filter
+
+        return self.filter(in_custody_filter(day))
+
     def with_status(self, *statuses):
         return self.filter(current_status__in=statuses)
 

@@ -2,6 +2,7 @@
 
 import json
 
+from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
@@ -26,22 +27,33 @@ _JSON_SCRIPT_ESCAPES = {ord(">"): "\\u003E", ord("<"): "\\u003C", ord("&"): "\\u
 SCHEMA_GENDER = {Gender.FEMALE: "https://schema.org/Female", Gender.MALE: "https://schema.org/Male"}
 
 
-def csv_row(person: Person, request) -> list:
-    return [
-        person.display_name,
-        person.name_be,
-        person.name_ru,
-        request.build_absolute_uri(person.get_absolute_url()),
-        person.current_status,
-        person.current_status_since or "",
-        "yes" if person.is_recognised else "no",
-        person.region,
-        person.gender,
-        person.occupation,
-        person.custody_started_on or "",
-        person.released_on or "",
-        person.total_term_code,
-    ]
+def profile_url_prefix(request) -> str:
+    """Absolute URL of the prisoner pages, built once per export rather than once per row."""
+    return request.build_absolute_uri(reverse("prisoners:person_list"))
+
+
+def export_row(person: Person, url_prefix: str) -> dict:
+    """The public fields of one person as exported (CSV and JSON share it)."""
+    return {
+        "name": person.display_name,
+        "name_be": person.name_be,
+        "name_ru": person.name_ru,
+        "url": f"{url_prefix}{person.slug}/",
+        "current_status": person.current_status,
+        "current_status_since": person.current_status_since.isoformat() if person.current_status_since else "",
+        "recognised": "yes" if person.is_recognised else "no",
+        "region": person.region,
+        "gender": person.gender,
+        "occupation": person.occupation,
+        "detained_on": person.custody_started_on.isoformat() if person.custody_started_on else "",
+        "released_on": person.released_on.isoformat() if person.released_on else "",
+        "total_term": person.total_term_code,
+    }
+
+
+def csv_row(person: Person, url_prefix: str) -> list:
+    row = export_row(person, url_prefix)
+    return [row[column] for column in CSV_COLUMNS]
 
 
 def person_json_ld(person: Person, request) -> str:

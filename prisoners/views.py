@@ -1,4 +1,5 @@
 import csv
+import json
 
 from django.core.paginator import Paginator
 from django.db.models import Prefetch
@@ -11,7 +12,7 @@ from sources.models import Citation, Document
 
 from .filters import PersonFilter
 from .models import Charge, CustodyPeriod, Defendant, NameVariant, Person, Release, ReleaseGroup, Sentence, StatusEvent
-from .presentation import CSV_COLUMNS, csv_row, person_json_ld
+from .presentation import CSV_COLUMNS, csv_row, export_row, person_json_ld, profile_url_prefix
 
 PAGE_SIZES = (10, 25, 50, 100)
 
@@ -49,12 +50,30 @@ def person_list_csv(request):
     """The filtered public list as CSV, streamed row by row so memory stays flat."""
     people = PersonFilter(request.GET, queryset=Person.objects.public()).qs
     writer = csv.writer(_Echo())
-    rows = (writer.writerow(csv_row(person, request)) for person in people.iterator(chunk_size=2000))
+    prefix = profile_url_prefix(request)
+    rows = (writer.writerow(csv_row(person, prefix)) for person in people.iterator(chunk_size=2000))
     response = StreamingHttpResponse(
         (line for chunk in ([writer.writerow(CSV_COLUMNS)], rows) for line in chunk),
         content_type="text/csv; charset=utf-8",
     )
     response["Content-Disposition"] = 'attachment; filename="prisoners.csv"'
+    return response
+
+
+def person_list_json(request):
+    """The filtered public list as a JSON array, streamed row by row so memory stays flat."""
+    people = PersonFilter(request.GET, queryset=Person.objects.public()).qs
+
+    prefix = profile_url_prefix(request)
+
+    def chunks():
+        yield "["
+        for index, person in enumerate(people.iterator(chunk_size=2000)):
+            yield ("," if index else "") + json.dumps(export_row(person, prefix), ensure_ascii=False)
+        yield "]"
+
+    response = StreamingHttpResponse(chunks(), content_type="application/json; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="prisoners.json"'
     return response
 
 

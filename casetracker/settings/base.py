@@ -22,6 +22,9 @@ INSTALLED_APPS = [
     "django.contrib.sitemaps",
     "django.contrib.postgres",  # trigram lookups for name search; inert on SQLite
     "django_filters",
+    "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     "simple_history",
     "axes",
     "prisoners",
@@ -135,6 +138,30 @@ CELERY_BEAT_SCHEDULE = {
 }
 SOURCE_FETCH_TIMEOUT = env.float("SOURCE_FETCH_TIMEOUT", default=20.0)
 SOURCE_FETCH_RETRIES = 3
+
+REST_FRAMEWORK = {
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
+    # The API is public and anonymous; sessions would let staff see nothing more anyway.
+    "DEFAULT_AUTHENTICATION_CLASSES": [],
+    "UNAUTHENTICATED_USER": None,
+    "DEFAULT_THROTTLE_CLASSES": ["rest_framework.throttling.AnonRateThrottle"],
+    "DEFAULT_THROTTLE_RATES": {"anon": env.str("API_ANON_RATE", default="120/min")},
+    "DEFAULT_RENDERER_CLASSES": [
+        "rest_framework.renderers.JSONRenderer",
+        "rest_framework.renderers.BrowsableAPIRenderer",
+    ],
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Casetracker public API",
+    "DESCRIPTION": "Published political-prisoner records with their sources. Read-only, anonymous.",
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    # Served from our own static files: a docs page must not call out to a CDN.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "ENUM_NAME_OVERRIDES": {"StatusEnum": "prisoners.models.Status"},
+}
 
 # django-axes: lock an account+IP pair after repeated failures (admin is the attack surface).
 AXES_FAILURE_LIMIT = 5

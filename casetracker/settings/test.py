@@ -14,3 +14,4 @@ AXES_ENABLED = env.bool("AXES_ENABLED", default=False)
 # Serve static files straight from the app and project folders; no collectstatic needed.
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
+REST_FRAMEWORK = {**REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": {"anon": "100000/min"}}  # noqa: F405

@@ -208,3 +208,13 @@ def test_csv_download_holds_the_filtered_public_list_and_nothing_private(client,
     assert tsikhanouski["total_term"] == "19y6m"
     assert tsikhanouski["released_on"] == "2025-06-21"
     assert "private" not in body.lower() and "Kotau" not in body
+
+
+def test_json_download_holds_the_same_rows_as_the_csv(client, cast):
+    import json
+
+    csv_body = b"".join(client.get("/prisoners/export.csv", {"status": "released"}).streaming_content).decode()
+    json_response = client.get("/prisoners/export.json", {"status": "released"})
+    assert json_response["Content-Type"].startswith("application/json") and json_response.streaming
+    rows = json.loads(b"".join(json_response.streaming_content))
+    assert rows == list(csv.DictReader(io.StringIO(csv_body)))

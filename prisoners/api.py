@@ -1,0 +1,242 @@
+"""Read-only public API (/api/v1/): the public list's filters, public records only."""
+
+from django.db.models import Prefetch
+from django.utils import timezone
+from django_filters.rest_framework import DjangoFilterBackend
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
+from rest_framework import generics, serializers
+from rest_framework.pagination import CursorPagination
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from sources.models import PRIVATE_FIELDS, Citation, Source
+
+from .filters import PersonFilter
+from .models import Charge, CustodyPeriod, Defendant, Person, Release, ReleaseGroup, Sentence, StatusEvent
+
+
+class ByIdCursor(CursorPagination):
+    """Stable pages for harvesting large lists: ordered by id, whatever the filters."""
+
+    ordering = "pk"
+    page_size = 50
+    page_size_query_param = "page_size"
+    max_page_size = 500
+
+
+# --- Serializers ------------------------------------------------------------------------------
+
+
+class CitationSerializer(serializers.ModelSerializer):
+    source_id = serializers.IntegerField(read_only=True)
+    source_title = serializers.CharField(source="source.title", read_only=True)
+    source_url = serializers.CharField(source="source.url", read_only=True)
+
+    class Meta:
+        model = Citation
+        fields = ["source_id", "source_title", "source_url", "quote", "locator", "certainty", "field_name", "claim"]
+
+
+def _public_citations(fact):
+    return [c for c in fact.citations.all() if c.field_name not in PRIVATE_FIELDS]
+
+
+class CitedSerializer(serializers.ModelSerializer):
+    citations = serializers.SerializerMethodField()
+
+    @extend_schema_field(CitationSerializer(many=True))
+    def get_citations(self, fact):
+        return CitationSerializer(_public_citations(fact), many=True).data
+
+
+class StatusEventSerializer(CitedSerializer):
+    class Meta:
+        model = StatusEvent
+        fields = ["date", "date_earliest", "date_latest", "status", "note", "citations"]
+
+
+class ChargeSerializer(CitedSerializer):
+    code = serializers.CharField(source="article.code")
+    article = serializers.CharField(source="article.article")
+    part = serializers.CharField(source="article.part")
+    title = serializers.CharField(source="article.title")
+
+    class Meta:
+        model = Charge
+        fields = ["code", "article", "part", "title", "description", "citations"]
+
+
+class SentenceSerializer(CitedSerializer):
+    term = serializers.CharField(source="term.code")
+
+    class Meta:
+        model = Sentence
+        fields = ["date", "date_earliest", "date_latest", "kind", "term", "regime", "court", "judge", "fine_amount",
+                  "fine_unit", "note", "citations"]
+
+
+class CaseRoleSerializer(serializers.ModelSerializer):
+    title = serializers.CharField(source="case.title")
+    case_number = serializers.CharField(source="case.case_number")
+    court = serializers.CharField(source="case.court")
+    charges = ChargeSerializer(many=True)
+    sentences = SentenceSerializer(many=True)
+
+    class Meta:
+        model = Defendant
+        fields = ["title", "case_number", "court", "charges", "sentences"]
+
+
+class CustodySerializer(CitedSerializer):
+    facility = serializers.CharField(source="facility.name")
+
+    class Meta:
+        model = CustodyPeriod
+        fields = ["facility", "start", "end", "note", "citations"]
+
+
+class ReleaseSerializer(CitedSerializer):
+    group = serializers.SlugRelatedField(slug_field="slug", read_only=True, allow_null=True)
+
+    class Meta:
+        model = Release
+        fields = ["date", "date_earliest", "date_latest", "release_type", "group", "note", "citations"]
+
+
+class PersonSerializer(serializers.ModelSerializer):
+    url = serializers.SerializerMethodField()
+    total_term = serializers.CharField(source="total_term_code")
+    detained_on = serializers.DateField(source="custody_started_on", allow_null=True)
+
+    class Meta:
+        model = Person
+        fields = ["slug", "url", "display_name", "name_latin", "name_be", "name_ru", "current_status",
+                  "current_status_since", "is_recognised", "region", "gender", "occupation", "detained_on",
+                  "released_on", "total_term"]
+
+    def get_url(self, person) -> str:
+        return self.context["request"].build_absolute_uri(person.get_absolute_url())
+
+
+class NameVariantSerializer(serializers.Serializer):
+    text = serializers.CharField()
+    language = serializers.CharField()
+    script = serializers.CharField()
+    kind = serializers.CharField()
+
+
+class PersonDetailSerializer(PersonSerializer):
+    name_variants = NameVariantSerializer(many=True)
+    birth_date = serializers.CharField()
+    status_events = StatusEventSerializer(many=True)
+    cases = CaseRoleSerializer(many=True, source="defendant_roles")
+    custody = CustodySerializer(many=True, source="custody_periods")
+    releases = ReleaseSerializer(many=True)
+    citations = serializers.SerializerMethodField()
+
+    class Meta(PersonSerializer.Meta):
+        fields = [*PersonSerializer.Meta.fields, "birth_date", "biography", "letters_address", "name_variants",
+                  "status_events", "cases", "custody", "releases", "citations"]
+
+    @extend_schema_field(CitationSerializer(many=True))
+    def get_citations(self, person):
+        return CitationSerializer(_public_citations(person), many=True).data
+
+
+class ReleaseGroupSerializer(serializers.ModelSerializer):
+    people = serializers.SerializerMethodField()
+
+    class Meta:
+        model = ReleaseGroup
+        fields = ["slug", "name", "date", "date_earliest", "date_latest", "mediator", "destination", "people"]
+
+    def get_people(self, group) -> list[str]:
+        return [release.person.slug for release in group.public_releases]
+
+
+class SourceSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Source
+        fields = ["id", "title", "url", "outlet", "author", "language", "published", "kind"]
+
+
+# --- Views ------------------------------------------------------------------------------------
+
+
+def _cited(lookup):
+    return Prefetch(lookup, queryset=Citation.objects.select_related("source"))
+
+
+class PersonList(generics.ListAPIView):
+    """Published people, with exactly the filters and `q` of /prisoners/."""
+
+    serializer_class = PersonSerializer
+    filter_backends = [DjangoFilterBackend]
+    filterset_class = PersonFilter
+    pagination_class = ByIdCursor
+
+    def get_queryset(self):
+        return Person.objects.public()
+
+    def filter_queryset(self, queryset):
+        # The filters may rank by name match or sort; cursor pages need the id order.
+        return super().filter_queryset(queryset).order_by("pk")
+
+
+class PersonDetail(generics.RetrieveAPIView):
+    serializer_class = PersonDetailSerializer
+    lookup_field = "slug"
+
+    def get_queryset(self):
+        return Person.objects.public().prefetch_related(
+            _cited("citations"),
+            "name_variants",
+            Prefetch("status_events", queryset=StatusEvent.objects.prefetch_related(_cited("citations"))),
+            Prefetch("releases", queryset=Release.objects.select_related("group").prefetch_related(_cited("citations"))),
+            Prefetch(
+                "defendant_roles",
+                queryset=Defendant.objects.select_related("case").prefetch_related(
+                    Prefetch("charges", queryset=Charge.objects.select_related("article").prefetch_related(_cited("citations"))),
+                    Prefetch("sentences", queryset=Sentence.objects.prefetch_related(_cited("citations"))),
+                ),
+            ),
+            Prefetch("custody_periods", queryset=CustodyPeriod.objects.select_related("facility").prefetch_related(_cited("citations"))),
+        )
+
+
+class ReleaseGroupList(generics.ListAPIView):
+    serializer_class = ReleaseGroupSerializer
+    pagination_class = ByIdCursor
+
+    def get_queryset(self):
+        public_releases = Release.objects.filter(person__in=Person.objects.public()).select_related("person")
+        return (
+            ReleaseGroup.objects.filter(releases__person__in=Person.objects.public())
+            .distinct()
+            .prefetch_related(Prefetch("releases", queryset=public_releases, to_attr="public_releases"))
+        )
+
+
+class SourceList(generics.ListAPIView):
+    serializer_class = SourceSerializer
+    pagination_class = ByIdCursor
+
+    def get_queryset(self):
+        return Source.objects.public()
+
+
+class StatsView(APIView):
+    """Counts computed from the records: in custody on a day, monthly series, breakdowns."""
+
+    @extend_schema(
+        parameters=[OpenApiParameter("on", OpenApiTypes.DATE, description="Day to count (default: today)")],
+        responses={200: OpenApiTypes.OBJECT},
+    )
+    def get(self, request):
+        from .stats import stats_summary
+
+        day = serializers.DateField().to_internal_value(request.query_params["on"]) if request.query_params.get(
+            "on"
+        ) else timezone.localdate()
+        return Response(stats_summary(on=day))
