@@ -8,9 +8,11 @@ a row is saved, never when one is read.
 
 from __future__ import annotations
 
+import calendar
 import datetime as dt
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -36,7 +38,25 @@ class DateBounds:
     latest: dt.date | None
 
 
+_PLAIN_DATE = re.compile(r"^(\d{4})(?:-(0[1-9]|1[0-2])(?:-(\d{2}))?)?$")
+
+
+@lru_cache(maxsize=4096)
 def _bounds_of_single(text: str) -> DateBounds:
+    # Plain years, months and days are most dates; the EDTF parser takes milliseconds each.
+    plain = _PLAIN_DATE.match(text)
+    if plain:
+        year, month, day = int(plain[1]), plain[2], plain[3]
+        try:
+            if day:
+                exact = dt.date(year, int(month), int(day))
+                return DateBounds(exact, exact)
+            if month:
+                last = calendar.monthrange(year, int(month))[1]
+                return DateBounds(dt.date(year, int(month), 1), dt.date(year, int(month), last))
+            return DateBounds(dt.date(year, 1, 1), dt.date(year, 12, 31))
+        except ValueError as error:
+            raise ValidationError(INVALID_EDTF, code="invalid_edtf", params={"value": text}) from error
     try:
         parsed = parse_edtf(text)
     except (EDTFParseException, TypeError, ValueError) as error:

@@ -16,6 +16,7 @@ from sources.admin import CITE_FIELDS, CitationCountMixin, CitationInline, Cited
 from sources.models import Document
 
 from . import services
+from .admin_import import CaseImportAdminMixin
 from .models import (
     Case,
     Charge,
@@ -206,7 +207,7 @@ class StatusRefreshingAdminMixin:
 
 
 @admin.register(Person)
-class PersonAdmin(CitingAdminMixin, SimpleHistoryAdmin):
+class PersonAdmin(CaseImportAdminMixin, CitingAdminMixin, SimpleHistoryAdmin):
     list_display = [
         "display_name",
         "current_status",

@@ -686,7 +686,11 @@ class StatusEvent(models.Model):
         verbose_name_plural = _("status events")
         # The first day an event can have happened orders it ("on or before X" has none, so
         # X stands in, as in person_status_refresh); id breaks ties in entry order.
-        ordering = [Coalesce("date_earliest", "date_latest").asc(nulls_first=True), "date_latest", "pk"]
+        ordering = [
+            Coalesce("date_earliest", "date_latest").asc(nulls_first=True),
+            F("date_latest").asc(nulls_last=True),
+            "pk",
+        ]
 
     def __str__(self):
         return f"{humanize_edtf(self.date)}: {self.get_status_display()}"

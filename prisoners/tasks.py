@@ -1,6 +1,7 @@
 from celery import shared_task
 from django.utils import timezone
 
+from .imports import cases_import_task  # noqa: F401 - registers the admin import task with workers
 from .services import term_endings_digest_prepare
 
 
