@@ -52,7 +52,7 @@ class Site(BaseHTTPRequestHandler):
             self.wfile.write(body)
 
     def log_message(self, *args):
-        pass
+        """Keep the test output free of the server's request log."""
 
 
 @pytest.fixture(scope="module")
