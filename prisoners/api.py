@@ -164,10 +164,6 @@ class SourceSerializer(serializers.ModelSerializer):
 # --- Views ------------------------------------------------------------------------------------
 
 
-def _cited(lookup):
-    return Prefetch(lookup, queryset=Citation.objects.select_related("source"))
-
-
 class PersonList(generics.ListAPIView):
     """Published people, with exactly the filters and `q` of /prisoners/."""
 
@@ -189,20 +185,7 @@ class PersonDetail(generics.RetrieveAPIView):
     lookup_field = "slug"
 
     def get_queryset(self):
-        return Person.objects.public().prefetch_related(
-            _cited("citations"),
-            "name_variants",
-            Prefetch("status_events", queryset=StatusEvent.objects.prefetch_related(_cited("citations"))),
-            Prefetch("releases", queryset=Release.objects.select_related("group").prefetch_related(_cited("citations"))),
-            Prefetch(
-                "defendant_roles",
-                queryset=Defendant.objects.select_related("case").prefetch_related(
-                    Prefetch("charges", queryset=Charge.objects.select_related("article").prefetch_related(_cited("citations"))),
-                    Prefetch("sentences", queryset=Sentence.objects.prefetch_related(_cited("citations"))),
-                ),
-            ),
-            Prefetch("custody_periods", queryset=CustodyPeriod.objects.select_related("facility").prefetch_related(_cited("citations"))),
-        )
+        return Person.objects.public().with_cited_record()
 
 
 class ReleaseGroupList(generics.ListAPIView):

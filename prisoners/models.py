@@ -23,14 +23,14 @@ from casetracker.dates import DateBounds, humanize_edtf, overlaps_q, partial_dat
 from . import identity
 
 
-def _upload_path(folder: str, filename: str) -> str:
+def random_upload_path(folder: str, filename: str) -> str:
     # Random names: an uploaded file's name can itself identify a person or a place.
     suffix = filename.rsplit(".", 1)[-1].lower() if "." in filename else "bin"
     return f"{folder}/{uuid.uuid4().hex}.{suffix[:8]}"
 
 
 def photo_upload_path(instance, filename: str) -> str:
-    return _upload_path("photos", filename)
+    return random_upload_path("photos", filename)
 
 
 class PublicationState(models.TextChoices):
@@ -110,6 +110,42 @@ class PersonQuerySet(models.QuerySet):
         if user.is_active and user.is_staff and user.has_perm("prisoners.view_person"):
             return self
         return self.public()
+
+    def with_cited_record(self):
+        """Everything a profile shows (page or API), each fact with its citations, in fixed queries."""
+        from django.db.models import Prefetch
+
+        from sources.models import Citation, Document
+
+        def cited(lookup):
+            return Prefetch(lookup, queryset=Citation.objects.select_related("source"))
+
+        return self.prefetch_related(
+            cited("citations"),
+            Prefetch("name_variants", queryset=NameVariant.objects.prefetch_related(cited("citations"))),
+            "external_identifiers",
+            Prefetch("status_events", queryset=StatusEvent.objects.prefetch_related(cited("citations"))),
+            Prefetch(
+                "releases",
+                queryset=Release.objects.select_related("group").prefetch_related(
+                    cited("citations"), cited("group__citations")
+                ),
+            ),
+            Prefetch(
+                "defendant_roles",
+                queryset=Defendant.objects.select_related("case").prefetch_related(
+                    cited("case__citations"),
+                    Prefetch("case__defendants", queryset=Person.objects.public(), to_attr="public_defendants"),
+                    Prefetch("charges", queryset=Charge.objects.select_related("article").prefetch_related(cited("citations"))),
+                    Prefetch("sentences", queryset=Sentence.objects.prefetch_related(cited("citations"))),
+                ),
+            ),
+            Prefetch(
+                "custody_periods",
+                queryset=CustodyPeriod.objects.select_related("facility").prefetch_related(cited("citations")),
+            ),
+            Prefetch("documents", queryset=Document.objects.public(), to_attr="public_documents"),
+        )
 
     def in_custody(self):
         """People whose current status keeps them behind bars."""

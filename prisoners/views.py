@@ -8,10 +8,10 @@ from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 
 from sources.footnotes import Footnotes
-from sources.models import Citation, Document
+from sources.models import Citation
 
 from .filters import PersonFilter
-from .models import Charge, CustodyPeriod, Defendant, NameVariant, Person, Release, ReleaseGroup, Sentence, StatusEvent
+from .models import Person, ReleaseGroup
 from .presentation import CSV_COLUMNS, csv_row, export_row, person_json_ld, profile_url_prefix
 
 PAGE_SIZES = (10, 25, 50, 100)
@@ -82,32 +82,7 @@ def _cited(lookup: str) -> Prefetch:
 
 
 def person_detail(request, slug):
-    people = Person.objects.public().prefetch_related(
-        _cited("citations"),
-        Prefetch("name_variants", queryset=NameVariant.objects.prefetch_related(_cited("citations"))),
-        "external_identifiers",
-        Prefetch("status_events", queryset=StatusEvent.objects.prefetch_related(_cited("citations"))),
-        Prefetch(
-            "releases",
-            queryset=Release.objects.select_related("group").prefetch_related(
-                _cited("citations"), _cited("group__citations")
-            ),
-        ),
-        Prefetch(
-            "defendant_roles",
-            queryset=Defendant.objects.select_related("case").prefetch_related(
-                _cited("case__citations"),
-                Prefetch("case__defendants", queryset=Person.objects.public(), to_attr="public_defendants"),
-                Prefetch("charges", queryset=Charge.objects.select_related("article").prefetch_related(_cited("citations"))),
-                Prefetch("sentences", queryset=Sentence.objects.prefetch_related(_cited("citations"))),
-            ),
-        ),
-        Prefetch(
-            "custody_periods",
-            queryset=CustodyPeriod.objects.select_related("facility").prefetch_related(_cited("citations")),
-        ),
-        Prefetch("documents", queryset=Document.objects.public(), to_attr="public_documents"),
-    )
+    people = Person.objects.public().with_cited_record()
     person = get_object_or_404(people, slug=slug)
     return render(
         request,

@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from casetracker.dates import humanize_edtf, partial_date_fields
-from prisoners.models import Person, PublicationState
+from prisoners.models import Person, PublicationState, random_upload_path
 
 
 class SourceKind(models.TextChoices):
@@ -195,9 +195,7 @@ class Citation(models.Model):
 
 
 def document_upload_path(instance, filename: str) -> str:
-    # Random names: an uploaded file's name can itself identify a person or a place.
-    suffix = filename.rsplit(".", 1)[-1].lower() if "." in filename else "bin"
-    return f"documents/{uuid.uuid4().hex}.{suffix[:8]}"
+    return random_upload_path("documents", filename)
 
 
 def thumbnail_upload_path(instance, filename: str) -> str:

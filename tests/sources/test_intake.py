@@ -1,6 +1,5 @@
 """From pasted text to a cited fact: marking people, dates and numbers; recording the fact."""
 
-import io
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
