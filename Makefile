@@ -47,6 +47,8 @@ node_modules/.package-lock.json: package-lock.json
 test: $(VENV)/.stamp-dev node_modules/.package-lock.json
 	$(VPY) -m pytest $(PYTEST_ARGS)
 
-check: $(VENV)/.stamp-run
+check: $(VENV)/.stamp-dev
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
 	$(MANAGE) check
 	$(MANAGE) makemigrations --check --dry-run

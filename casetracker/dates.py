@@ -29,7 +29,12 @@ INVALID_EDTF = gettext_lazy(
     "../2025-08-28 (on or before)."
 )
 OPEN_ENDS = {"", ".."}
-SEASONS = {21: gettext_lazy("spring"), 22: gettext_lazy("summer"), 23: gettext_lazy("autumn"), 24: gettext_lazy("winter")}
+SEASONS = {
+    21: gettext_lazy("spring"),
+    22: gettext_lazy("summer"),
+    23: gettext_lazy("autumn"),
+    24: gettext_lazy("winter"),
+}
 
 
 @dataclass(frozen=True)

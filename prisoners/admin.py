@@ -5,8 +5,8 @@ from django.contrib.admin import helpers
 from django.db.models import Count, Q
 from django.template.response import TemplateResponse
 from django.urls import reverse
-from django.utils.html import format_html, format_html_join
 from django.utils import timezone
+from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from simple_history.admin import SimpleHistoryAdmin
@@ -18,13 +18,13 @@ from sources.models import Document
 from . import services
 from .admin_import import CaseImportAdminMixin
 from .models import (
+    MATCH_LIMIT,
     Case,
     Charge,
     CustodyPeriod,
     Defendant,
     ExternalIdentifier,
     Facility,
-    MATCH_LIMIT,
     LegalArticle,
     NameVariant,
     Person,
@@ -99,18 +99,15 @@ class DefendantInline(admin.TabularInline):
     verbose_name_plural = _("cases (open a row to edit its charges and sentences)")
 
     def get_queryset(self, request):
-        return (
-            super()
-            .get_queryset(request)
-            .select_related("case")
-            .prefetch_related("charges__article", "sentences")
-        )
+        return super().get_queryset(request).select_related("case").prefetch_related("charges__article", "sentences")
 
     @admin.display(description=_("charges and sentences"))
     def summary(self, obj):
         if not obj.pk:
             return "—"
-        charges = ", ".join(f"{c.article.article}" + (f".{c.article.part}" if c.article.part else "") for c in obj.charges.all())
+        charges = ", ".join(
+            f"{c.article.article}" + (f".{c.article.part}" if c.article.part else "") for c in obj.charges.all()
+        )
         sentences = "; ".join(str(s.term) for s in obj.sentences.all())
         return f"{_('articles')}: {charges or '—'} · {_('sentences')}: {sentences or '—'}"
 
@@ -242,13 +239,19 @@ class PersonAdmin(CaseImportAdminMixin, CitingAdminMixin, SimpleHistoryAdmin):
     ]
     fieldsets = [
         (None, {"fields": ["display_name", ("name_latin", "name_be", "name_ru"), "slug"]}),
-        (_("About"), {"fields": [("birth_date", "gender"), ("occupation", "region"), "biography", "letters_address", "photo"]}),
+        (
+            _("About"),
+            {"fields": [("birth_date", "gender"), ("occupation", "region"), "biography", "letters_address", "photo"]},
+        ),
         (
             _("Status (derived from events and releases)"),
             {"fields": [("current_status", "current_status_since", "is_recognised")]},
         ),
         (_("Publication"), {"fields": [("publication_state", "published_at")]}),
-        (_("Private"), {"fields": ["private_notes"], "description": _("Never shown on any public page, API or export.")}),
+        (
+            _("Private"),
+            {"fields": ["private_notes"], "description": _("Never shown on any public page, API or export.")},
+        ),
     ]
 
     def save_related(self, request, form, formsets, change):
@@ -256,8 +259,10 @@ class PersonAdmin(CaseImportAdminMixin, CitingAdminMixin, SimpleHistoryAdmin):
         person = form.instance
         services.person_names_sync(person=person)
         services.person_status_refresh(person=person)
-        names_changed = not change or set(form.changed_data) & NAME_FIELDS or any(
-            formset.model is NameVariant and formset.has_changed() for formset in formsets
+        names_changed = (
+            not change
+            or set(form.changed_data) & NAME_FIELDS
+            or any(formset.model is NameVariant and formset.has_changed() for formset in formsets)
         )
         if names_changed:
             self.warn_of_duplicates(request, person)
@@ -485,6 +490,10 @@ class ReleaseGroupAdmin(CitingAdminMixin, SimpleHistoryAdmin):
     def save_formset(self, request, form, formset, change):
         super().save_formset(request, form, formset, change)
         if formset.model is Release:
-            changed = [*formset.new_objects, *(obj for obj, _fields in formset.changed_objects), *formset.deleted_objects]
+            changed = [
+                *formset.new_objects,
+                *(obj for obj, _fields in formset.changed_objects),
+                *formset.deleted_objects,
+            ]
             for person in {release.person for release in changed}:
                 services.person_status_refresh(person=person)

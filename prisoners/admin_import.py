@@ -167,7 +167,9 @@ BREADCRUMBS = """{% block breadcrumbs %}<div class="breadcrumbs">
 
 TEMPLATES = {
     "upload": """{% extends "admin/base_site.html" %}{% load i18n %}
-""" + BREADCRUMBS + """
+"""
+    + BREADCRUMBS
+    + """
 {% block content %}
 <p>{% blocktranslate %}The file is checked first: you will see every person it would create or update and every problem, by line and column, before anything is saved. A file is imported whole or not at all; importing it again updates the same people (found by their external_id).{% endblocktranslate %}</p>
 <form method="post" enctype="multipart/form-data" id="case-import-upload">{% csrf_token %}
@@ -181,7 +183,9 @@ TEMPLATES = {
 </form>
 {% endblock %}""",
     "preview": """{% extends "admin/base_site.html" %}{% load i18n %}
-""" + BREADCRUMBS + """
+"""
+    + BREADCRUMBS
+    + """
 {% block content %}
 {% if errors %}
 <p class="errornote" id="import-rejected">{% blocktranslate count counter=plan.errors|length %}{{ file_name }} has {{ counter }} problem. Nothing will be imported: correct the file and upload it again.{% plural %}{{ file_name }} has {{ counter }} problems. Nothing will be imported: correct the file and upload it again.{% endblocktranslate %}</p>
@@ -208,7 +212,9 @@ TEMPLATES = {
 {% endif %}
 {% endblock %}""",
     "progress": """{% extends "admin/base_site.html" %}{% load i18n %}
-""" + BREADCRUMBS + """
+"""
+    + BREADCRUMBS
+    + """
 {% block content %}
 <div id="import-job" data-state="{{ status.state }}">
 {% if status.state == "checked" %}

@@ -72,8 +72,20 @@ class SentenceSerializer(CitedSerializer):
 
     class Meta:
         model = Sentence
-        fields = ["date", "date_earliest", "date_latest", "kind", "term", "regime", "court", "judge", "fine_amount",
-                  "fine_unit", "note", "citations"]
+        fields = [
+            "date",
+            "date_earliest",
+            "date_latest",
+            "kind",
+            "term",
+            "regime",
+            "court",
+            "judge",
+            "fine_amount",
+            "fine_unit",
+            "note",
+            "citations",
+        ]
 
 
 class CaseRoleSerializer(serializers.ModelSerializer):
@@ -111,9 +123,23 @@ class PersonSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Person
-        fields = ["slug", "url", "display_name", "name_latin", "name_be", "name_ru", "current_status",
-                  "current_status_since", "is_recognised", "region", "gender", "occupation", "detained_on",
-                  "released_on", "total_term"]
+        fields = [
+            "slug",
+            "url",
+            "display_name",
+            "name_latin",
+            "name_be",
+            "name_ru",
+            "current_status",
+            "current_status_since",
+            "is_recognised",
+            "region",
+            "gender",
+            "occupation",
+            "detained_on",
+            "released_on",
+            "total_term",
+        ]
 
     def get_url(self, person) -> str:
         return self.context["request"].build_absolute_uri(person.get_absolute_url())
@@ -136,8 +162,18 @@ class PersonDetailSerializer(PersonSerializer):
     citations = serializers.SerializerMethodField()
 
     class Meta(PersonSerializer.Meta):
-        fields = [*PersonSerializer.Meta.fields, "birth_date", "biography", "letters_address", "name_variants",
-                  "status_events", "cases", "custody", "releases", "citations"]
+        fields = [
+            *PersonSerializer.Meta.fields,
+            "birth_date",
+            "biography",
+            "letters_address",
+            "name_variants",
+            "status_events",
+            "cases",
+            "custody",
+            "releases",
+            "citations",
+        ]
 
     @extend_schema_field(CitationSerializer(many=True))
     def get_citations(self, person):
@@ -219,7 +255,9 @@ class StatsView(APIView):
     def get(self, request):
         from .stats import stats_summary
 
-        day = serializers.DateField().to_internal_value(request.query_params["on"]) if request.query_params.get(
-            "on"
-        ) else timezone.localdate()
+        day = (
+            serializers.DateField().to_internal_value(request.query_params["on"])
+            if request.query_params.get("on")
+            else timezone.localdate()
+        )
         return Response(stats_summary(on=day))

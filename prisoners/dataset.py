@@ -194,7 +194,7 @@ def dataset_export(*, directory: Path, progress: Callable[[str, int], None] | No
             count = 0
             with (directory / _file_name(model)).open("w", encoding="utf-8", newline="\n") as out:
                 for row in rows.iterator(chunk_size=CHUNK_SIZE):
-                    record = dict(zip(fields, row))
+                    record = dict(zip(fields, row, strict=True))
                     out.write(_dumps({_key(field): encode(field, value) for field, value in record.items()}) + "\n")
                     for field in file_fields:
                         name = record[field]

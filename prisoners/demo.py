@@ -251,32 +251,70 @@ RELEASE_GROUPS = (
         cites=(
             Cite("000", "paid an official visit to the country on 21 June", CONFIRMED, field="date"),
             # Four articles name Keith Kellogg as the envoy; one names Steve Witkoff.
-            Cite("000", "released after US special envoy Keith Kellogg paid an official visit", CONFIRMED,
-                 field="mediator"),
-            Cite("001", "freed following U.S. Special Representative Keith Kellogg's visit to Minsk", CONFIRMED,
-                 field="mediator"),
-            Cite("002", "the US envoy Keith Kellogg was the most influential figure in the talks", REPORTED,
-                 field="mediator"),
-            Cite("003", "during the visit of U.S. Special Envoy Keith Kellogg to Minsk", CONFIRMED,
-                 field="mediator"),
-            Cite("004", "a trip to Minsk by US Special Envoy to the Middle East Steve Witkoff", DISPUTED,
-                 field="mediator", claim="Steve Witkoff"),
-            Cite("001", "The couple's reunion in the Lithuanian capital Vilnius on Saturday", REPORTED,
-                 field="destination"),
+            Cite(
+                "000",
+                "released after US special envoy Keith Kellogg paid an official visit",
+                CONFIRMED,
+                field="mediator",
+            ),
+            Cite(
+                "001",
+                "freed following U.S. Special Representative Keith Kellogg's visit to Minsk",
+                CONFIRMED,
+                field="mediator",
+            ),
+            Cite(
+                "002",
+                "the US envoy Keith Kellogg was the most influential figure in the talks",
+                REPORTED,
+                field="mediator",
+            ),
+            Cite("003", "during the visit of U.S. Special Envoy Keith Kellogg to Minsk", CONFIRMED, field="mediator"),
+            Cite(
+                "004",
+                "a trip to Minsk by US Special Envoy to the Middle East Steve Witkoff",
+                DISPUTED,
+                field="mediator",
+                claim="Steve Witkoff",
+            ),
+            Cite(
+                "001",
+                "The couple's reunion in the Lithuanian capital Vilnius on Saturday",
+                REPORTED,
+                field="destination",
+            ),
             Cite("003", "were transferred to Lithuania following their release", CONFIRMED, field="destination"),
             # Fourteen everywhere, except a count of sixteen attributed to Trump.
-            Cite("000", "one of 13 other political prisoners released", CONFIRMED,
-                 field="description", claim="14 released"),
-            Cite("001", "Tikhanovsky was one of 14 Belarusian political prisoners freed", CONFIRMED,
-                 field="description", claim="14 released"),
-            Cite("002", "Belarus released 14 political prisoners", CONFIRMED,
-                 field="description", claim="14 released"),
-            Cite("003", "Fourteen political prisoners", CONFIRMED,
-                 field="description", claim="14 released"),
-            Cite("004", "after he released 14 political prisoners last month", REPORTED,
-                 field="description", claim="14 released"),
-            Cite("004", "Trump reportedly thanked Lukashenko for releasing 16 prisoners", DISPUTED,
-                 field="description", claim="16 released"),
+            Cite(
+                "000",
+                "one of 13 other political prisoners released",
+                CONFIRMED,
+                field="description",
+                claim="14 released",
+            ),
+            Cite(
+                "001",
+                "Tikhanovsky was one of 14 Belarusian political prisoners freed",
+                CONFIRMED,
+                field="description",
+                claim="14 released",
+            ),
+            Cite("002", "Belarus released 14 political prisoners", CONFIRMED, field="description", claim="14 released"),
+            Cite("003", "Fourteen political prisoners", CONFIRMED, field="description", claim="14 released"),
+            Cite(
+                "004",
+                "after he released 14 political prisoners last month",
+                REPORTED,
+                field="description",
+                claim="14 released",
+            ),
+            Cite(
+                "004",
+                "Trump reportedly thanked Lukashenko for releasing 16 prisoners",
+                DISPUTED,
+                field="description",
+                claim="16 released",
+            ),
         ),
     ),
 )
@@ -306,6 +344,7 @@ _VIASNA_ARREST = Cite(
 # Each of these articles calls the person a political prisoner; when the recognition came is
 # not stated, so it is dated "on or before" the article.
 
+
 def _recognised(before: str, cite: Cite) -> Event:
     return Event(Status.RECOGNISED, f"../{before}", (cite,), note="Called a political prisoner by the source.")
 
@@ -314,7 +353,8 @@ _FREED_WITH_HIM = Cite("003", "thirteen other political prisoners were freed")
 _VIASNA_THREE = Cite("000", "other Belarusian political prisoners, such as human rights activist Ales Bialiatski")
 RECOGNITIONS = {
     "siarhei-tsikhanouski": _recognised(
-        "2025-06-21", Cite("003", "Fourteen political prisoners, including prominent opposition figure Siarhei Tsikhanouski")
+        "2025-06-21",
+        Cite("003", "Fourteen political prisoners, including prominent opposition figure Siarhei Tsikhanouski"),
     ),
     "ihar-karnei": _recognised("2025-06-21", _FREED_WITH_HIM),
     "natallia-dulina": _recognised("2025-06-21", _FREED_WITH_HIM),
@@ -326,7 +366,10 @@ RECOGNITIONS = {
     "uladzimir-labkovich": _recognised("2025-07-08", _VIASNA_THREE),
     "viktar-babaryka": _recognised(
         "2025-08-28",
-        Cite("004", "several of the other most prominent political prisoners remain in detention, including Viktor Babariko"),
+        Cite(
+            "004",
+            "several of the other most prominent political prisoners remain in detention, including Viktor Babariko",
+        ),
     ),
     "viktoria-kulsha": _recognised("2025-06-30", Cite("001", "Prisoners like Viktoria Kulsha")),
 }
@@ -343,18 +386,35 @@ PEOPLE = (
         gender=Gender.MALE,
         occupation="blogger (YouTube channel “A Country for Life”)",
         variants=(
-            Variant("Siarhei Tsikhanouski", OFFICIAL, "be",
-                    (Cite("003", "prominent opposition figure Siarhei Tsikhanouski"),)),
-            Variant("Sergei Tikhanovsky", PRESS, "en",
-                    (Cite("000", "prominent Belarusian activist Sergei Tikhanovsky"),)),
-            Variant("Sergey Tikhanovsky", PRESS, "en",
-                    (Cite("004", "including Sergey Tikhanovsky (Siarhei Tsikhanouskiy)"),)),
-            Variant("Siarhei Tsikhanouskiy", PRESS, "en",
-                    (Cite("004", "including Sergey Tikhanovsky (Siarhei Tsikhanouskiy)"),)),
+            Variant(
+                "Siarhei Tsikhanouski",
+                OFFICIAL,
+                "be",
+                (Cite("003", "prominent opposition figure Siarhei Tsikhanouski"),),
+            ),
+            Variant(
+                "Sergei Tikhanovsky", PRESS, "en", (Cite("000", "prominent Belarusian activist Sergei Tikhanovsky"),)
+            ),
+            Variant(
+                "Sergey Tikhanovsky",
+                PRESS,
+                "en",
+                (Cite("004", "including Sergey Tikhanovsky (Siarhei Tsikhanouskiy)"),),
+            ),
+            Variant(
+                "Siarhei Tsikhanouskiy",
+                PRESS,
+                "en",
+                (Cite("004", "including Sergey Tikhanovsky (Siarhei Tsikhanouskiy)"),),
+            ),
         ),
         cites=(
-            Cite("003", "rose to prominence in 2019 through his YouTube channel A Country for Life", CONFIRMED,
-                 field="occupation"),
+            Cite(
+                "003",
+                "rose to prominence in 2019 through his YouTube channel A Country for Life",
+                CONFIRMED,
+                field="occupation",
+            ),
             Cite("002", "who used to be a famous YouTuber blogger", REPORTED, field="occupation"),
             Cite("004", "the popular blogger who challenged Lukashenko", REPORTED, field="occupation"),
         ),
@@ -377,8 +437,14 @@ PEOPLE = (
             Event(
                 Status.RELEASED,
                 "2025-06-21",
-                (Cite("003", "Fourteen political prisoners, including prominent opposition figure Siarhei "
-                             "Tsikhanouski, have been released", CONFIRMED),),
+                (
+                    Cite(
+                        "003",
+                        "Fourteen political prisoners, including prominent opposition figure Siarhei "
+                        "Tsikhanouski, have been released",
+                        CONFIRMED,
+                    ),
+                ),
             ),
         ),
         release=ReleaseData(
@@ -400,14 +466,22 @@ PEOPLE = (
         gender=Gender.MALE,
         occupation="journalist, Radio Free Europe/Radio Liberty",
         variants=(
-            Variant("Ihar Karnei", OFFICIAL, "be",
-                    (Cite("000", "Ihar Karnei, a veteran Radio Free Europe/Radio Liberty journalist"),)),
+            Variant(
+                "Ihar Karnei",
+                OFFICIAL,
+                "be",
+                (Cite("000", "Ihar Karnei, a veteran Radio Free Europe/Radio Liberty journalist"),),
+            ),
             Variant("Igor Kornei", PRESS, "en", (Cite("001", "RFE/RL journalist Igor Kornei"),)),
             Variant("Ihar Karney", PRESS, "en", (_FIVE_NAMED_BY_VIASNA,)),
         ),
         cites=(
-            Cite("000", "Ihar Karnei, a veteran Radio Free Europe/Radio Liberty journalist", CONFIRMED,
-                 field="occupation"),
+            Cite(
+                "000",
+                "Ihar Karnei, a veteran Radio Free Europe/Radio Liberty journalist",
+                CONFIRMED,
+                field="occupation",
+            ),
             Cite("001", "RFE/RL journalist Igor Kornei", CONFIRMED, field="occupation"),
         ),
         events=(
@@ -441,8 +515,12 @@ PEOPLE = (
                 "2025-06-21",
                 (
                     _FIVE_NAMED_BY_VIASNA,
-                    Cite("001", "Among those released were RFE/RL journalist Igor Kornei and university professor "
-                                "Natalia Dulina.", CONFIRMED),
+                    Cite(
+                        "001",
+                        "Among those released were RFE/RL journalist Igor Kornei and university professor "
+                        "Natalia Dulina.",
+                        CONFIRMED,
+                    ),
                 ),
             ),
         ),
@@ -485,8 +563,7 @@ PEOPLE = (
         name_ru="Алесь Беляцкий",
         gender=Gender.MALE,
         occupation="human rights activist",
-        variants=(Variant("Ales Bialiatski", OFFICIAL, "be",
-                          (Cite("000", "human rights activist Ales Bialiatski"),)),),
+        variants=(Variant("Ales Bialiatski", OFFICIAL, "be", (Cite("000", "human rights activist Ales Bialiatski"),)),),
         cites=(Cite("000", "human rights activist Ales Bialiatski", CONFIRMED, field="occupation"),),
         events=(Event(Status.DETAINED, "2021-07", (_VIASNA_ARREST,)),),
     ),
@@ -499,8 +576,12 @@ PEOPLE = (
         occupation="deputy head of Viasna",
         variants=(Variant("Valiantsin Stefanovich", OFFICIAL, "be", (_VIASNA_ARREST,)),),
         cites=(
-            Cite("000", "Valiantsin Stefanovich, his deputy at Belarus’ leading human rights organisation, Viasna",
-                 CONFIRMED, field="occupation"),
+            Cite(
+                "000",
+                "Valiantsin Stefanovich, his deputy at Belarus’ leading human rights organisation, Viasna",
+                CONFIRMED,
+                field="occupation",
+            ),
         ),
         events=(Event(Status.DETAINED, "2021-07", (_VIASNA_ARREST,)),),
     ),
@@ -523,15 +604,19 @@ PEOPLE = (
         gender=Gender.MALE,
         variants=(
             Variant("Viktar Babaryka", OFFICIAL, "be"),
-            Variant("Viktor Babariko", PRESS, "en",
-                    (Cite("004", "remain in detention, including Viktor Babariko"),)),
+            Variant("Viktor Babariko", PRESS, "en", (Cite("004", "remain in detention, including Viktor Babariko"),)),
         ),
         events=(
             Event(
                 Status.IMPRISONED,
                 "../2025-08-28",
-                (Cite("004", "several of the other most prominent political prisoners remain in detention, "
-                             "including Viktor Babariko"),),
+                (
+                    Cite(
+                        "004",
+                        "several of the other most prominent political prisoners remain in detention, "
+                        "including Viktor Babariko",
+                    ),
+                ),
                 note="Reported still in detention on 28 August 2025",
             ),
         ),
@@ -545,8 +630,12 @@ PEOPLE = (
         occupation="campaign manager for Viktar Babaryka (2020)",
         variants=(
             Variant("Maryia Kalesnikava", OFFICIAL, "be"),
-            Variant("Maria Kolesnikova", PRESS, "en",
-                    (Cite("004", "Maria Kolesnikova also remains in jail serving a long sentence"),)),
+            Variant(
+                "Maria Kolesnikova",
+                PRESS,
+                "en",
+                (Cite("004", "Maria Kolesnikova also remains in jail serving a long sentence"),),
+            ),
         ),
         cites=(Cite("004", "who was previously Babariko’s campaign manager", REPORTED, field="occupation"),),
         events=(
@@ -571,9 +660,7 @@ PEOPLE = (
             "Convicted in 2021 of moderating a Telegram chat in support of anti-regime protests. Reported in "
             "June 2025 to face new charges despite being due for release."
         ),
-        cites=(
-            Cite("001", "continue to face new charges despite being due for release", REPORTED, field="biography"),
-        ),
+        cites=(Cite("001", "continue to face new charges despite being due for release", REPORTED, field="biography"),),
         events=(
             Event(
                 Status.CONVICTED,
@@ -591,16 +678,33 @@ PEOPLE = (
         publication_state=PublicationState.DRAFT,
         private_notes=PRIVATE_NOTE_MARKER,
         occupation="former diplomat",
-        variants=(Variant("Anatol Kotau", OFFICIAL, "be",
-                          (Cite("004", "disappearance of Belarusian opposition figure Anatol Kotau"),)),),
-        cites=(Cite("004", "Kotau is a former Belarusian diplomat and mid-level government official", REPORTED,
-                    field="occupation"),),
+        variants=(
+            Variant(
+                "Anatol Kotau",
+                OFFICIAL,
+                "be",
+                (Cite("004", "disappearance of Belarusian opposition figure Anatol Kotau"),),
+            ),
+        ),
+        cites=(
+            Cite(
+                "004",
+                "Kotau is a former Belarusian diplomat and mid-level government official",
+                REPORTED,
+                field="occupation",
+            ),
+        ),
         events=(
             Event(
                 Status.SENTENCED_IN_ABSENTIA,
                 "../2025-08-28",
-                (Cite("004", "Sentenced in absentia by a Belarusian court to 12 years in prison on conspiracy and "
-                             "coup d'état charges"),),
+                (
+                    Cite(
+                        "004",
+                        "Sentenced in absentia by a Belarusian court to 12 years in prison on conspiracy and "
+                        "coup d'état charges",
+                    ),
+                ),
                 note="12 years, per source",
             ),
             Event(
@@ -644,8 +748,11 @@ CASES = (
                         years=18,
                         regime=Regime.STRICT,
                         cites=(
-                            Cite("003", "In 2021, Tsikhanouski was sentenced to 18 years in a high-security penal "
-                                        "colony", CONFIRMED),
+                            Cite(
+                                "003",
+                                "In 2021, Tsikhanouski was sentenced to 18 years in a high-security penal colony",
+                                CONFIRMED,
+                            ),
                             Cite("000", "He was sentenced to 18 years in prison."),
                         ),
                     ),
@@ -670,8 +777,11 @@ CASES = (
                         cites=(
                             Cite("003", "In 2023, his sentence was extended by another 18 months", CONFIRMED),
                             Cite("002", "In 2023 he was sentenced to another 1.5 years"),
-                            Cite("002", "had got a total of more than 19 years of prison time",
-                                 claim="more than 19 years in total"),
+                            Cite(
+                                "002",
+                                "had got a total of more than 19 years of prison time",
+                                claim="more than 19 years in total",
+                            ),
                         ),
                     ),
                 ),
@@ -819,17 +929,20 @@ def _load_person(data: PersonData, sources: dict[str, Source], groups: dict[str,
         person_publish(person=person)
     _cite(person, data.cites, sources)
 
-    native = [Variant(text, NameKind.NATIVE, language)
-              for text, language in ((data.name_be, "be"), (data.name_ru, "ru")) if text]
+    native = [
+        Variant(text, NameKind.NATIVE, language)
+        for text, language in ((data.name_be, "be"), (data.name_ru, "ru"))
+        if text
+    ]
     for variant in (*data.variants, *native):
-        row = _upsert(NameVariant, {"person": person, "text": variant.text},
-                      {"kind": variant.kind, "language": variant.language})
+        row = _upsert(
+            NameVariant, {"person": person, "text": variant.text}, {"kind": variant.kind, "language": variant.language}
+        )
         _cite(row, variant.cites, sources)
 
     recognition = (RECOGNITIONS[data.slug],) if data.slug in RECOGNITIONS else ()
     for event in (*data.events, *recognition):
-        row = _upsert(StatusEvent, {"person": person, "status": event.status, "date": event.date},
-                      {"note": event.note})
+        row = _upsert(StatusEvent, {"person": person, "status": event.status, "date": event.date}, {"note": event.note})
         _cite(row, event.cites, sources)
 
     if data.release:
@@ -843,15 +956,19 @@ def _load_person(data: PersonData, sources: dict[str, Source], groups: dict[str,
     return person
 
 
-def _load_case(data: CaseData, sources: dict[str, Source], people: dict[str, Person],
-               articles: dict[str, LegalArticle]) -> Case:
+def _load_case(
+    data: CaseData, sources: dict[str, Source], people: dict[str, Person], articles: dict[str, LegalArticle]
+) -> Case:
     case = _upsert(Case, {"title": data.title}, {"description": data.description})
     _cite(case, data.cites, sources)
     for defendant_data in data.defendants:
         defendant = _upsert(Defendant, {"case": case, "person": people[defendant_data.person]}, {})
         for charge_data in defendant_data.charges:
-            charge = _upsert(Charge, {"defendant": defendant, "article": articles[charge_data.article]},
-                             {"description": charge_data.description})
+            charge = _upsert(
+                Charge,
+                {"defendant": defendant, "article": articles[charge_data.article]},
+                {"description": charge_data.description},
+            )
             _cite(charge, charge_data.cites, sources)
         for sentence_data in defendant_data.sentences:
             sentence = _upsert(

@@ -8,7 +8,12 @@ from django.utils.translation import gettext_lazy as _
 from .models import Gender, Person, Region, ReleaseGroup, ReleaseType, Status
 
 DATE_INPUT = forms.DateInput(attrs={"type": "date"})
-SORT_FIELDS = {"name": "display_name", "detained": "custody_started_on", "released": "released_on", "sentence": "total_term_days"}
+SORT_FIELDS = {
+    "name": "display_name",
+    "detained": "custody_started_on",
+    "released": "released_on",
+    "sentence": "total_term_days",
+}
 SORT_CHOICES = [
     ("name", _("name (A–Z)")),
     ("-name", _("name (Z–A)")),
@@ -26,19 +31,29 @@ class PersonFilter(django_filters.FilterSet):
     status = django_filters.MultipleChoiceFilter(
         label=_("Current status"),
         field_name="current_status",
-        choices=[(value, label) for value, label in Status.choices if value not in {"recognised", "recognition_withdrawn", "transferred"}],
+        choices=[
+            (value, label)
+            for value, label in Status.choices
+            if value not in {"recognised", "recognition_withdrawn", "transferred"}
+        ],
         widget=forms.CheckboxSelectMultiple,
         distinct=False,  # a column of the person row: no joins, so no duplicates to remove
     )
     released = django_filters.DateFromToRangeFilter(
-        label=_("Released"), method="filter_released", widget=django_filters.widgets.DateRangeWidget(attrs={"type": "date"})
+        label=_("Released"),
+        method="filter_released",
+        widget=django_filters.widgets.DateRangeWidget(attrs={"type": "date"}),
     )
     detained = django_filters.DateFromToRangeFilter(
-        label=_("Detained"), method="filter_detained", widget=django_filters.widgets.DateRangeWidget(attrs={"type": "date"})
+        label=_("Detained"),
+        method="filter_detained",
+        widget=django_filters.widgets.DateRangeWidget(attrs={"type": "date"}),
     )
     region = django_filters.ChoiceFilter(label=_("Region"), choices=Region.choices)
     article = django_filters.CharFilter(label=_("Article"), method="filter_article")
-    release_type = django_filters.ChoiceFilter(label=_("Release type"), choices=ReleaseType.choices, method="filter_release_type")
+    release_type = django_filters.ChoiceFilter(
+        label=_("Release type"), choices=ReleaseType.choices, method="filter_release_type"
+    )
     release_group = django_filters.ModelChoiceFilter(
         label=_("Release group"),
         queryset=ReleaseGroup.objects.all(),

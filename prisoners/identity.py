@@ -22,8 +22,20 @@ from text_unidecode import unidecode
 
 # Letters whose romanisation unidecode drops or merges, rewritten before it runs.
 PRE_TRANSLITERATION = {
-    "č": "ch", "ć": "ch", "š": "sh", "ś": "s", "ž": "zh", "ź": "z", "ż": "zh", "ł": "l", "ŭ": "u", "ü": "u",
-    "щ": "sh", "ё": "io", "ъ": "", "ь": "",
+    "č": "ch",
+    "ć": "ch",
+    "š": "sh",
+    "ś": "s",
+    "ž": "zh",
+    "ź": "z",
+    "ż": "zh",
+    "ł": "l",
+    "ŭ": "u",
+    "ü": "u",
+    "щ": "sh",
+    "ё": "io",
+    "ъ": "",
+    "ь": "",
 }
 
 # Applied in order to lower-case ASCII. Each row is one romanisation habit or one regular
@@ -261,9 +273,27 @@ def rank_candidates(query: str, candidates: Iterable[NameCandidate], *, limit: i
 # stem compared with the surname's key, with the gender of the ending respected so that
 # "Тихановская" (his wife) is not taken for "Тихановский".
 FEMININE_ENDINGS = ("ая", "ой", "ую", "ою", "ей", "аю")
-MASCULINE_ADJECTIVE_ENDINGS = ("ого", "его", "ому", "ему", "ым", "ім", "им", "ом", "ага", "аму", "ий", "ый", "ій", "і", "и")
+MASCULINE_ADJECTIVE_ENDINGS = (
+    "ого",
+    "его",
+    "ому",
+    "ему",
+    "ым",
+    "ім",
+    "им",
+    "ом",
+    "ага",
+    "аму",
+    "ий",
+    "ый",
+    "ій",
+    "і",
+    "и",
+)
 NOUN_ENDINGS = ("ам", "ем", "ом", "ым", "а", "я", "у", "ю", "е", "ы", "і", "и", "о")
-CYRILLIC_ENDINGS = tuple(sorted(set(FEMININE_ENDINGS + MASCULINE_ADJECTIVE_ENDINGS + NOUN_ENDINGS), key=len, reverse=True))
+CYRILLIC_ENDINGS = tuple(
+    sorted(set(FEMININE_ENDINGS + MASCULINE_ADJECTIVE_ENDINGS + NOUN_ENDINGS), key=len, reverse=True)
+)
 # Surname keys shorter than this are too common to spot alone in running text.
 MIN_SURNAME_KEY = 4
 _WORD = re.compile(r"[^\W\d_]+", re.UNICODE)
@@ -330,7 +360,7 @@ def mentions_in(text: str, people: Iterable[PersonNames]) -> list[Mention]:
 
     words = [(m.start(), m.end(), m.group()) for m in _WORD.finditer(text)]
     found: list[Mention] = []
-    for index, (start, end, word) in enumerate(words):
+    for index, (_start, _end, word) in enumerate(words):
         for stem, ending in _stems(word):
             if stem not in candidate_keys:
                 continue
@@ -367,11 +397,15 @@ def _with_given_name(words, index: int, names: PersonNames, text: str) -> Mentio
         if not 0 <= neighbour < len(words):
             continue
         n_start, n_end, n_word = words[neighbour]
-        between = text[min(end, n_end): max(start, n_start)]
+        between = text[min(end, n_end) : max(start, n_start)]
         if between.strip(" \u00a0"):
             continue
         keys = {stem for stem, _ending in _stems(n_word)}
-        if keys & names.given_keys or {k + "a" for k in keys} & names.given_keys or {k + "i" for k in keys} & names.given_keys:
+        if (
+            keys & names.given_keys
+            or {k + "a" for k in keys} & names.given_keys
+            or {k + "i" for k in keys} & names.given_keys
+        ):
             start, end = min(start, n_start), max(end, n_end)
         elif any(is_given_name_key(key) for key in keys) and n_word[:1].isupper():
             return None

@@ -60,8 +60,8 @@ from .models import (
     NameVariant,
     Person,
     Region,
-    ReleaseType,
     Release,
+    ReleaseType,
     Sentence,
     SentenceKind,
     Status,
@@ -106,7 +106,7 @@ NOT_UTF8 = (
 )
 UTF16 = "the file is UTF-16; save it as “CSV UTF-8” and upload it again"
 UNCLOSED_QUOTE = "a quote opened in this row is never closed"
-UNREADABLE_ROW = "cannot read this row ({error}); a quote inside a cell is written twice: \"\""
+UNREADABLE_ROW = 'cannot read this row ({error}); a quote inside a cell is written twice: ""'
 EMPTY_FILE = "the file is empty; its first line must name the columns"
 SEMICOLON_SEPARATED = (
     "columns are separated by semicolons; separate them by commas (semicolons separate items inside a cell)"
@@ -432,7 +432,7 @@ class _Checker:
             self.error(start, "", WRONG_CELL_COUNT.format(found=len(cells), expected=len(columns)))
             return
         raw = {}
-        for position, (column, cell) in enumerate(zip(columns, cells), start=1):
+        for position, (column, cell) in enumerate(zip(columns, cells, strict=False), start=1):
             if not column:
                 if cell.strip():
                     self.error(start, f"column {position}", UNNAMED_COLUMN)
@@ -571,8 +571,13 @@ class _Applier:
     def person(self, row: CaseRow) -> Person:
         person = Person.objects.get(pk=row.person_id) if row.person_id else Person(display_name=row.name)
         # An empty cell leaves a value as it is: a file never erases what researchers entered.
-        wanted = {"display_name": row.name, "birth_date": row.birth_date, "gender": row.gender, "region": row.region,
-                  "private_notes": row.private_notes}
+        wanted = {
+            "display_name": row.name,
+            "birth_date": row.birth_date,
+            "gender": row.gender,
+            "region": row.region,
+            "private_notes": row.private_notes,
+        }
         changed = [name for name, value in wanted.items() if value and getattr(person, name) != value]
         if person.pk is None or changed:
             for name in changed:
@@ -660,9 +665,7 @@ class _Applier:
         return person_status_refresh(person=person)
 
 
-def cases_file_import(
-    *, data: bytes, user=None, dry_run: bool = False, progress: Progress | None = None
-) -> ImportPlan:
+def cases_file_import(*, data: bytes, user=None, dry_run: bool = False, progress: Progress | None = None) -> ImportPlan:
     """Check the file, then create or update every person in it in one transaction, or raise CasesFileRejected.
 
     `user` (None for the command line) must be allowed to publish if rows change what is public.

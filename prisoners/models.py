@@ -136,7 +136,10 @@ class PersonQuerySet(models.QuerySet):
                 queryset=Defendant.objects.select_related("case").prefetch_related(
                     cited("case__citations"),
                     Prefetch("case__defendants", queryset=Person.objects.public(), to_attr="public_defendants"),
-                    Prefetch("charges", queryset=Charge.objects.select_related("article").prefetch_related(cited("citations"))),
+                    Prefetch(
+                        "charges",
+                        queryset=Charge.objects.select_related("article").prefetch_related(cited("citations")),
+                    ),
                     Prefetch("sentences", queryset=Sentence.objects.prefetch_related(cited("citations"))),
                 ),
             ),
@@ -225,6 +228,7 @@ class PersonQuerySet(models.QuerySet):
             for person_id, variant_text, key_text in variants.order_by().values_list("person_id", "text", "normalized")
         )
         return identity.rank_candidates(text, candidates, limit=limit)
+
 
 class Person(models.Model):
     display_name = models.CharField(_("display name"), max_length=200)
@@ -465,14 +469,14 @@ class NameVariant(models.Model):
     def __str__(self):
         return self.text
 
-    def public_page_url(self) -> str:
-        return self.person.get_absolute_url()
-
     def save(self, *args, **kwargs):
         self.normalized = identity.name_key_text(self.text)
         if not self.script:
             self.script = NameScript.CYRILLIC if any("\u0400" <= c <= "\u04ff" for c in self.text) else NameScript.LATIN
         super().save(*args, **kwargs)
+
+    def public_page_url(self) -> str:
+        return self.person.get_absolute_url()
 
 
 class IdentifierScheme(models.TextChoices):

@@ -74,4 +74,4 @@ def person_json_ld(person: Person, request) -> str:
     if person.photo:
         data["image"] = request.build_absolute_uri(f"{person.get_absolute_url()}photo/")
     payload = json.dumps(data, ensure_ascii=False).translate(_JSON_SCRIPT_ESCAPES)
-    return format_html('<script type="application/ld+json">{}</script>', mark_safe(payload))
+    return format_html('<script type="application/ld+json">{}</script>', mark_safe(payload))  # noqa: S308 escaped by _JSON_SCRIPT_ESCAPES

@@ -16,12 +16,12 @@ from casetracker.dates import DateBounds
 from . import identity
 from .models import (
     CURRENT_STATUS_FOR_EVENT,
+    RECOGNITION_STATUSES,
     Digest,
     DigestKind,
     ExpectedEnd,
     NameKind,
     NameVariant,
-    RECOGNITION_STATUSES,
     Person,
     PublicationState,
     Release,

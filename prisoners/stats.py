@@ -299,7 +299,7 @@ def monthly_series(start: dt.date = SERIES_START, end: dt.date | None = None) ->
     detained = _detentions_by_month(start, end)
     released = _releases_by_month(start, end)
     series = []
-    for month, day in zip(months, count_days):
+    for month, day in zip(months, count_days, strict=True):
         by_type = {release_type: released.get(month, {}).get(release_type, 0) for release_type in ReleaseType.values}
         series.append(
             {

@@ -88,7 +88,7 @@ def _month_charts(months: list[dict], release_types: list[dict]) -> dict:
         "release_types": present,
         "rows": [
             {**row, "name": name, "released_present": [row["released"][kind["value"]] for kind in present]}
-            for row, name in zip(months, names)
+            for row, name in zip(months, names, strict=True)
         ],
     }
 

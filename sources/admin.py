@@ -3,10 +3,10 @@ import base64
 from django import forms
 from django.conf import settings
 from django.contrib import admin
-from django.db import models
 from django.contrib.admin.widgets import AutocompleteSelect
 from django.contrib.contenttypes.admin import GenericTabularInline
 from django.core.files.uploadedfile import UploadedFile
+from django.db import models
 from django.template.defaultfilters import filesizeformat
 from django.urls import reverse
 from django.utils.html import format_html
@@ -38,9 +38,7 @@ class CitedFactForm(forms.ModelForm):
         label=_("cite source"),
         widget=AutocompleteSelect(Citation._meta.get_field("source"), admin.site),
     )
-    cite_quote = forms.CharField(
-        required=False, label=_("quote"), widget=forms.Textarea(attrs={"rows": 2, "cols": 30})
-    )
+    cite_quote = forms.CharField(required=False, label=_("quote"), widget=forms.Textarea(attrs={"rows": 2, "cols": 30}))
     cite_certainty = forms.ChoiceField(
         choices=Certainty.choices, initial=Certainty.REPORTED, required=False, label=_("certainty")
     )
@@ -174,7 +172,7 @@ class DocumentAdminForm(forms.ModelForm):
 
     class Meta:
         model = Document
-        fields = "__all__"
+        fields = ["file", "title", "kind", "date", "is_public", "people", "source", "description"]
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

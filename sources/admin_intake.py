@@ -43,7 +43,12 @@ class SourceIntakeAdminMixin:
                 form.add_error("file", str(error))
             else:
                 return redirect("admin:sources_source_intake", pk=source.pk)
-        context = {**self.admin_site.each_context(request), "title": _("Add from article"), "form": form, "opts": self.opts}
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("Add from article"),
+            "form": form,
+            "opts": self.opts,
+        }
         return TemplateResponse(request, "admin/sources/source/intake_start.html", context)
 
     def intake_view(self, request, pk):
@@ -93,7 +98,11 @@ class SourceIntakeAdminMixin:
             messages.warning(
                 request,
                 _("%(new)s may already be in the records as %(existing)s (score %(score).0f).")
-                % {"new": person.display_name, "existing": duplicate.person.display_name, "score": min(duplicate.score, 100)},
+                % {
+                    "new": person.display_name,
+                    "existing": duplicate.person.display_name,
+                    "score": min(duplicate.score, 100),
+                },
             )
 
     def fetch_view(self, request, pk):

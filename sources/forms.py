@@ -57,7 +57,9 @@ class IntakeFactForm(forms.Form):
     term = forms.CharField(label=_("Term"), required=False, help_text=_("e.g. 18y, 1y6m"))
     sentence_kind = forms.ChoiceField(label=_("Sentence kind"), choices=SentenceKind.choices, required=False)
     regime = forms.ChoiceField(label=_("Regime"), choices=[("", "---------"), *Regime.choices], required=False)
-    case_title = forms.CharField(label=_("Case"), required=False, help_text=_("Empty: the person's only case, or a new one."))
+    case_title = forms.CharField(
+        label=_("Case"), required=False, help_text=_("Empty: the person's only case, or a new one.")
+    )
     article = forms.ModelChoiceField(
         label=_("Legal article"),
         queryset=Charge._meta.get_field("article").related_model.objects.all(),

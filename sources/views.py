@@ -2,7 +2,17 @@ from django.contrib.contenttypes.prefetch import GenericPrefetch
 from django.http import FileResponse
 from django.shortcuts import get_object_or_404, render
 
-from prisoners.models import Case, Charge, CustodyPeriod, NameVariant, Person, Release, ReleaseGroup, Sentence, StatusEvent
+from prisoners.models import (
+    Case,
+    Charge,
+    CustodyPeriod,
+    NameVariant,
+    Person,
+    Release,
+    ReleaseGroup,
+    Sentence,
+    StatusEvent,
+)
 
 from .models import Document, Source
 

@@ -44,7 +44,13 @@ def body(response):
 def test_draft_person_private_note_and_restricted_document_are_absent_from_every_public_surface(client, demo):
     draft = Person.objects.get(slug=DRAFT_PERSON_SLUG)
     restricted = Document.objects.get(title=RESTRICTED_DOCUMENT_TITLE)
-    secrets = [PRIVATE_NOTE_MARKER, draft.display_name, draft.slug, RESTRICTED_DOCUMENT_TITLE, restricted.get_absolute_url()]
+    secrets = [
+        PRIVATE_NOTE_MARKER,
+        draft.display_name,
+        draft.slug,
+        RESTRICTED_DOCUMENT_TITLE,
+        restricted.get_absolute_url(),
+    ]
     secrets += [variant.text for variant in draft.name_variants.all()]
     pages = 0
     for url in public_urls():

@@ -4,70 +4,93 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('prisoners', '0002_researcher_and_editor_groups'),
+        ("prisoners", "0002_researcher_and_editor_groups"),
     ]
 
     operations = [
         migrations.AlterModelOptions(
-            name='custodyperiod',
-            options={'ordering': [models.OrderBy(models.F('start_earliest'), nulls_first=True), 'pk'], 'verbose_name': 'custody period', 'verbose_name_plural': 'custody periods'},
+            name="custodyperiod",
+            options={
+                "ordering": [models.OrderBy(models.F("start_earliest"), nulls_first=True), "pk"],
+                "verbose_name": "custody period",
+                "verbose_name_plural": "custody periods",
+            },
         ),
         migrations.AlterModelOptions(
-            name='release',
-            options={'ordering': [models.OrderBy(models.F('date_earliest'), nulls_first=True), 'pk'], 'verbose_name': 'release', 'verbose_name_plural': 'releases'},
+            name="release",
+            options={
+                "ordering": [models.OrderBy(models.F("date_earliest"), nulls_first=True), "pk"],
+                "verbose_name": "release",
+                "verbose_name_plural": "releases",
+            },
         ),
         migrations.AlterModelOptions(
-            name='releasegroup',
-            options={'ordering': [models.OrderBy(models.F('date_earliest'), descending=True, nulls_last=True), 'name'], 'verbose_name': 'release group', 'verbose_name_plural': 'release groups'},
+            name="releasegroup",
+            options={
+                "ordering": [models.OrderBy(models.F("date_earliest"), descending=True, nulls_last=True), "name"],
+                "verbose_name": "release group",
+                "verbose_name_plural": "release groups",
+            },
         ),
         migrations.AlterModelOptions(
-            name='sentence',
-            options={'ordering': [models.OrderBy(models.F('date_earliest'), nulls_first=True), 'pk'], 'verbose_name': 'sentence', 'verbose_name_plural': 'sentences'},
+            name="sentence",
+            options={
+                "ordering": [models.OrderBy(models.F("date_earliest"), nulls_first=True), "pk"],
+                "verbose_name": "sentence",
+                "verbose_name_plural": "sentences",
+            },
         ),
         migrations.AlterModelOptions(
-            name='statusevent',
-            options={'ordering': [models.OrderBy(models.F('date_earliest'), nulls_first=True), 'date_latest', 'pk'], 'verbose_name': 'status event', 'verbose_name_plural': 'status events'},
+            name="statusevent",
+            options={
+                "ordering": [models.OrderBy(models.F("date_earliest"), nulls_first=True), "date_latest", "pk"],
+                "verbose_name": "status event",
+                "verbose_name_plural": "status events",
+            },
         ),
         migrations.AddField(
-            model_name='historicalperson',
-            name='custody_started_on',
-            field=models.DateField(blank=True, db_index=True, editable=False, null=True, verbose_name='detained on'),
+            model_name="historicalperson",
+            name="custody_started_on",
+            field=models.DateField(blank=True, db_index=True, editable=False, null=True, verbose_name="detained on"),
         ),
         migrations.AddField(
-            model_name='historicalperson',
-            name='released_on',
-            field=models.DateField(blank=True, db_index=True, editable=False, null=True, verbose_name='released on'),
+            model_name="historicalperson",
+            name="released_on",
+            field=models.DateField(blank=True, db_index=True, editable=False, null=True, verbose_name="released on"),
         ),
         migrations.AddField(
-            model_name='historicalperson',
-            name='total_term_code',
-            field=models.CharField(blank=True, editable=False, max_length=16, verbose_name='total term'),
+            model_name="historicalperson",
+            name="total_term_code",
+            field=models.CharField(blank=True, editable=False, max_length=16, verbose_name="total term"),
         ),
         migrations.AddField(
-            model_name='historicalperson',
-            name='total_term_days',
-            field=models.PositiveIntegerField(db_index=True, default=0, editable=False, verbose_name='total term in days'),
+            model_name="historicalperson",
+            name="total_term_days",
+            field=models.PositiveIntegerField(
+                db_index=True, default=0, editable=False, verbose_name="total term in days"
+            ),
         ),
         migrations.AddField(
-            model_name='person',
-            name='custody_started_on',
-            field=models.DateField(blank=True, db_index=True, editable=False, null=True, verbose_name='detained on'),
+            model_name="person",
+            name="custody_started_on",
+            field=models.DateField(blank=True, db_index=True, editable=False, null=True, verbose_name="detained on"),
         ),
         migrations.AddField(
-            model_name='person',
-            name='released_on',
-            field=models.DateField(blank=True, db_index=True, editable=False, null=True, verbose_name='released on'),
+            model_name="person",
+            name="released_on",
+            field=models.DateField(blank=True, db_index=True, editable=False, null=True, verbose_name="released on"),
         ),
         migrations.AddField(
-            model_name='person',
-            name='total_term_code',
-            field=models.CharField(blank=True, editable=False, max_length=16, verbose_name='total term'),
+            model_name="person",
+            name="total_term_code",
+            field=models.CharField(blank=True, editable=False, max_length=16, verbose_name="total term"),
         ),
         migrations.AddField(
-            model_name='person',
-            name='total_term_days',
-            field=models.PositiveIntegerField(db_index=True, default=0, editable=False, verbose_name='total term in days'),
+            model_name="person",
+            name="total_term_days",
+            field=models.PositiveIntegerField(
+                db_index=True, default=0, editable=False, verbose_name="total term in days"
+            ),
         ),
     ]

@@ -30,22 +30,31 @@ def drop_trigram_index(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('prisoners', '0004_status_event_order'),
+        ("prisoners", "0004_status_event_order"),
     ]
 
     operations = [
         TrigramExtension(),
         migrations.AlterField(
-            model_name='historicalnamevariant',
-            name='normalized',
-            field=models.CharField(editable=False, help_text='Spelling-independent key of the name, used by every name search.', max_length=300, verbose_name='normalised form'),
+            model_name="historicalnamevariant",
+            name="normalized",
+            field=models.CharField(
+                editable=False,
+                help_text="Spelling-independent key of the name, used by every name search.",
+                max_length=300,
+                verbose_name="normalised form",
+            ),
         ),
         migrations.AlterField(
-            model_name='namevariant',
-            name='normalized',
-            field=models.CharField(editable=False, help_text='Spelling-independent key of the name, used by every name search.', max_length=300, verbose_name='normalised form'),
+            model_name="namevariant",
+            name="normalized",
+            field=models.CharField(
+                editable=False,
+                help_text="Spelling-independent key of the name, used by every name search.",
+                max_length=300,
+                verbose_name="normalised form",
+            ),
         ),
         migrations.RunPython(rekey_name_variants, migrations.RunPython.noop),
         migrations.RunPython(create_trigram_index, drop_trigram_index),

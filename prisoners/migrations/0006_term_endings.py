@@ -4,45 +4,55 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('prisoners', '0005_name_keys'),
+        ("prisoners", "0005_name_keys"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Digest',
+            name="Digest",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('term_endings', 'terms ending in the next 60 days')], max_length=32, verbose_name='kind')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='prepared at')),
-                ('items', models.JSONField(default=list, verbose_name='items')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[("term_endings", "terms ending in the next 60 days")],
+                        max_length=32,
+                        verbose_name="kind",
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="prepared at")),
+                ("items", models.JSONField(default=list, verbose_name="items")),
             ],
             options={
-                'verbose_name': 'digest',
-                'verbose_name_plural': 'digests',
-                'ordering': ['-created_at'],
-                'get_latest_by': 'created_at',
+                "verbose_name": "digest",
+                "verbose_name_plural": "digests",
+                "ordering": ["-created_at"],
+                "get_latest_by": "created_at",
             },
         ),
         migrations.AddField(
-            model_name='historicalperson',
-            name='expected_end_earliest',
-            field=models.DateField(blank=True, editable=False, null=True, verbose_name='expected end of term, earliest'),
+            model_name="historicalperson",
+            name="expected_end_earliest",
+            field=models.DateField(
+                blank=True, editable=False, null=True, verbose_name="expected end of term, earliest"
+            ),
         ),
         migrations.AddField(
-            model_name='historicalperson',
-            name='expected_end_latest',
-            field=models.DateField(blank=True, editable=False, null=True, verbose_name='expected end of term, latest'),
+            model_name="historicalperson",
+            name="expected_end_latest",
+            field=models.DateField(blank=True, editable=False, null=True, verbose_name="expected end of term, latest"),
         ),
         migrations.AddField(
-            model_name='person',
-            name='expected_end_earliest',
-            field=models.DateField(blank=True, editable=False, null=True, verbose_name='expected end of term, earliest'),
+            model_name="person",
+            name="expected_end_earliest",
+            field=models.DateField(
+                blank=True, editable=False, null=True, verbose_name="expected end of term, earliest"
+            ),
         ),
         migrations.AddField(
-            model_name='person',
-            name='expected_end_latest',
-            field=models.DateField(blank=True, editable=False, null=True, verbose_name='expected end of term, latest'),
+            model_name="person",
+            name="expected_end_latest",
+            field=models.DateField(blank=True, editable=False, null=True, verbose_name="expected end of term, latest"),
         ),
     ]

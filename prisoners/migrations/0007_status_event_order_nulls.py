@@ -5,14 +5,23 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('prisoners', '0006_term_endings'),
+        ("prisoners", "0006_term_endings"),
     ]
 
     operations = [
         migrations.AlterModelOptions(
-            name='statusevent',
-            options={'ordering': [models.OrderBy(django.db.models.functions.comparison.Coalesce('date_earliest', 'date_latest'), nulls_first=True), models.OrderBy(models.F('date_latest'), nulls_last=True), 'pk'], 'verbose_name': 'status event', 'verbose_name_plural': 'status events'},
+            name="statusevent",
+            options={
+                "ordering": [
+                    models.OrderBy(
+                        django.db.models.functions.comparison.Coalesce("date_earliest", "date_latest"), nulls_first=True
+                    ),
+                    models.OrderBy(models.F("date_latest"), nulls_last=True),
+                    "pk",
+                ],
+                "verbose_name": "status event",
+                "verbose_name_plural": "status events",
+            },
         ),
     ]

@@ -4,18 +4,25 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('sources', '0001_initial'),
+        ("sources", "0001_initial"),
     ]
 
     operations = [
         migrations.AlterModelOptions(
-            name='document',
-            options={'ordering': [models.OrderBy(models.F('date_earliest'), descending=True, nulls_last=True), 'title'], 'verbose_name': 'document', 'verbose_name_plural': 'documents'},
+            name="document",
+            options={
+                "ordering": [models.OrderBy(models.F("date_earliest"), descending=True, nulls_last=True), "title"],
+                "verbose_name": "document",
+                "verbose_name_plural": "documents",
+            },
         ),
         migrations.AlterModelOptions(
-            name='source',
-            options={'ordering': [models.OrderBy(models.F('published_earliest'), descending=True, nulls_last=True), 'title'], 'verbose_name': 'source', 'verbose_name_plural': 'sources'},
+            name="source",
+            options={
+                "ordering": [models.OrderBy(models.F("published_earliest"), descending=True, nulls_last=True), "title"],
+                "verbose_name": "source",
+                "verbose_name_plural": "sources",
+            },
         ),
     ]

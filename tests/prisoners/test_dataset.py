@@ -4,8 +4,8 @@ import datetime as dt
 import json
 
 import pytest
-from django.core.management import CommandError, call_command
 from django.core.files.base import ContentFile
+from django.core.management import CommandError, call_command
 from django.core.management.color import no_style
 from django.db import connection
 
@@ -27,9 +27,7 @@ def media_root(settings, tmp_path):
 
 def files_in(directory):
     return {
-        path.relative_to(directory).as_posix(): path.read_bytes()
-        for path in directory.rglob("*")
-        if path.is_file()
+        path.relative_to(directory).as_posix(): path.read_bytes() for path in directory.rglob("*") if path.is_file()
     }
 
 
@@ -57,7 +55,7 @@ def test_export_import_export_round_trip_is_byte_identical(media_root, settings,
     Snapshot.objects.create(
         source=Source.objects.first(),
         url="https://news.example.org/a",
-        fetched_at=dt.datetime(2025, 6, 21, 9, 30, 15, 123456, tzinfo=dt.timezone.utc),
+        fetched_at=dt.datetime(2025, 6, 21, 9, 30, 15, 123456, tzinfo=dt.UTC),
         http_status=200,
         raw_html="<p>\u2028line\r\nbreaks</p>",
         sha256="0" * 64,
@@ -104,16 +102,29 @@ def test_the_export_holds_private_fields_files_and_content_types_by_natural_key(
     assert any(PRIVATE_NOTE_MARKER in row["private_notes"] for row in people)
     assert list(people[0]) == sorted(people[0])
     citations = rows(out, "sources.citation")
-    assert {row["content_type"] for row in citations} <= {f"prisoners.{name}" for name in (
-        "person", "namevariant", "case", "charge", "sentence", "custodyperiod", "statusevent", "release", "releasegroup"
-    )}
+    assert {row["content_type"] for row in citations} <= {
+        f"prisoners.{name}"
+        for name in (
+            "person",
+            "namevariant",
+            "case",
+            "charge",
+            "sentence",
+            "custodyperiod",
+            "statusevent",
+            "release",
+            "releasegroup",
+        )
+    }
     assert len(citations) == Citation.objects.count()
     for document in Document.objects.all():
         assert (out / "media" / document.file.name).read_bytes() == document.file.read()
     assert len(rows(out, "sources.document_people")) == Document.people.through.objects.count()
     manifest = json.loads((out / MANIFEST_NAME).read_text())
     assert [entry["model"] for entry in manifest["models"]] == [m._meta.label_lower for m in dataset_models()]
-    assert not any(entry["model"].startswith(("prisoners.historical", "sources.historical")) for entry in manifest["models"])
+    assert not any(
+        entry["model"].startswith(("prisoners.historical", "sources.historical")) for entry in manifest["models"]
+    )
     # Cyrillic stays readable in the file, not \u-escaped.
     assert "Ціханоўскі" in (out / "prisoners.person.jsonl").read_text(encoding="utf-8")
 

@@ -18,9 +18,9 @@ from casetracker.dates import edtf_bounds
 from prisoners.imports import (
     IDENTIFIER_PREFIX,
     MISSING_COLUMN,
-    NUL_BYTES,
     NOT_A_TERM,
     NOT_UTF8,
+    NUL_BYTES,
     QUOTE_WITHOUT_SOURCE,
     RELEASE_WITHOUT_TYPE,
     REPEATED_EXTERNAL_ID,
@@ -150,7 +150,10 @@ def test_a_good_file_creates_people_with_their_names_facts_cases_sources_and_pub
     assert losik.private_notes == 'Family asks: no "publicity" yet'
     assert losik.publication_state == PublicationState.DRAFT
     assert losik.current_status == Status.PRE_TRIAL
-    assert list(losik.status_events.order_by("pk").values_list("status", "date")) == [("detained", "2020-06"), ("pre_trial", "2020-06-01/..")]
+    assert list(losik.status_events.order_by("pk").values_list("status", "date")) == [
+        ("detained", "2020-06"),
+        ("pre_trial", "2020-06-01/.."),
+    ]
 
 
 def test_a_file_with_a_byte_order_mark_and_crlf_line_ends_imports(articles):
@@ -196,9 +199,7 @@ def test_importing_the_same_file_again_changes_nothing(articles):
 def test_reimport_updates_the_same_person_instead_of_duplicating(articles):
     cases_file_import(data=csv_file(*GOOD_ROWS))
     person = imported("v-103")
-    changed = (
-        "v-103,Ihar Losik,Igor Losik,1992-05-17,male,vitsebsk,imprisoned,2020-06,,,342,15y,yes,,,,"
-    )
+    changed = "v-103,Ihar Losik,Igor Losik,1992-05-17,male,vitsebsk,imprisoned,2020-06,,,342,15y,yes,,,,"
 
     plan = cases_file_import(data=csv_file(changed))
 
@@ -237,8 +238,16 @@ def test_public_no_withdraws_a_published_person_on_reimport(articles):
     ("rows", "expected"),
     [
         pytest.param(
-            ["a-1,Anna,,1990-13-45,,,,,,,,,,,,,", "a-2,Boris,,,,,,2021-02-30,,,,,,,,,", "a-3,Vera,,,,,,summer 2020,,,,,,,,,"],
-            [(2, "birth_date", "“1990-13-45” is not a date"), (3, "detained_on", "“2021-02-30”"), (4, "detained_on", "“summer 2020”")],
+            [
+                "a-1,Anna,,1990-13-45,,,,,,,,,,,,,",
+                "a-2,Boris,,,,,,2021-02-30,,,,,,,,,",
+                "a-3,Vera,,,,,,summer 2020,,,,,,,,,",
+            ],
+            [
+                (2, "birth_date", "“1990-13-45” is not a date"),
+                (3, "detained_on", "“2021-02-30”"),
+                (4, "detained_on", "“summer 2020”"),
+            ],
             id="malformed dates",
         ),
         pytest.param(
@@ -253,25 +262,42 @@ def test_public_no_withdraws_a_published_person_on_reimport(articles):
         ),
         pytest.param(
             ["a-1,Anna,,,,,,,,,999;342.7,,,,,,", "a-2,Boris,,,,,,,,,293-a,,,,,,"],
-            [(2, "articles", UNKNOWN_ARTICLE.format(value="999")), (2, "articles", UNKNOWN_ARTICLE.format(value="342.7")),
-             (3, "articles", "“293-a” is not an article")],
+            [
+                (2, "articles", UNKNOWN_ARTICLE.format(value="999")),
+                (2, "articles", UNKNOWN_ARTICLE.format(value="342.7")),
+                (3, "articles", "“293-a” is not an article"),
+            ],
             id="articles",
         ),
         pytest.param(
             ["a-1,Anna,,,,,,,,,,18 years,,,,,", "a-2,Boris,,,,,,,,,,0y,maybe,,,,"],
-            [(2, "sentence", NOT_A_TERM.format(value="18 years")), (3, "sentence", NOT_A_TERM.format(value="0y")),
-             (3, "public", "“maybe” is neither yes nor no")],
+            [
+                (2, "sentence", NOT_A_TERM.format(value="18 years")),
+                (3, "sentence", NOT_A_TERM.format(value="0y")),
+                (3, "public", "“maybe” is neither yes nor no"),
+            ],
             id="sentence and public",
         ),
         pytest.param(
-            ["a-1,Anna,,,,,,,2025-06-21,,,,,,,,", "a-2,Boris,,,,,,,,,,,,,not a url,,quoted", "a-3,Vera,,,,,,,,,,,,,,,said so"],
-            [(2, "release_type", RELEASE_WITHOUT_TYPE), (3, "source_url", "“not a url” is not a web address"),
-             (4, "quote", QUOTE_WITHOUT_SOURCE)],
+            [
+                "a-1,Anna,,,,,,,2025-06-21,,,,,,,,",
+                "a-2,Boris,,,,,,,,,,,,,not a url,,quoted",
+                "a-3,Vera,,,,,,,,,,,,,,,said so",
+            ],
+            [
+                (2, "release_type", RELEASE_WITHOUT_TYPE),
+                (3, "source_url", "“not a url” is not a web address"),
+                (4, "quote", QUOTE_WITHOUT_SOURCE),
+            ],
             id="release, url and quote",
         ),
         pytest.param(
             ["a-1,Anna,,,,,,,,,,,,,,,", "a-2,Boris,,,", ",,,,,,,,,,,,,,,,"],
-            [(3, "", WRONG_CELL_COUNT.format(found=5, expected=17)), (4, "external_id", "required"), (4, "name", "required")],
+            [
+                (3, "", WRONG_CELL_COUNT.format(found=5, expected=17)),
+                (4, "external_id", "required"),
+                (4, "name", "required"),
+            ],
             id="short rows and empty required cells",
         ),
         pytest.param(
@@ -289,7 +315,7 @@ def test_every_bad_row_is_named_and_nothing_is_imported(articles, rows, expected
 
     assert database_state() == before
     assert len(found) == len(expected), found
-    for (line, column, reason), (want_line, want_column, want_reason) in zip(found, expected):
+    for (line, column, reason), (want_line, want_column, want_reason) in zip(found, expected, strict=True):
         assert (line, column) == (want_line, want_column)
         assert reason.startswith(want_reason), reason
 
@@ -311,7 +337,9 @@ def test_empty_header_cells_are_ignored_unless_a_row_has_a_value_under_them():
     cases_file_import(data=b"external_id,name,,\nu-1,Anna,,\n")
     assert imported("u-1").display_name == "Anna"
 
-    assert problems(b"external_id,name,,\nu-2,Boris,,oops\n") == [(2, "column 4", "a value under a column with no name")]
+    assert problems(b"external_id,name,,\nu-2,Boris,,oops\n") == [
+        (2, "column 4", "a value under a column with no name")
+    ]
 
 
 def test_an_empty_file_is_refused():
@@ -517,7 +545,12 @@ def test_a_job_shows_progress_while_it_runs(editor_client, media_root):
     page = editor_client.get(job_url).content.decode()
     assert '<progress id="import-progress" max="100" value="40">' in page
     assert "fetch(url" in page
-    assert editor_client.get(job_url + "status/").json() == {"state": "running", "stage": "import", "done": 40, "total": 100}
+    assert editor_client.get(job_url + "status/").json() == {
+        "state": "running",
+        "stage": "import",
+        "done": 40,
+        "total": 100,
+    }
 
 
 def test_another_editors_job_is_not_found(editor_client, media_root, client):
@@ -548,7 +581,7 @@ def test_an_upload_never_confirmed_is_deleted_a_day_later(editor, media_root):
     plan = cases_file_check(data=data, user=editor)
     abandoned = import_job_create(data=data, file_name="old.csv", user=editor, plan=plan)
 
-    with time_machine.travel(dt.datetime.now(tz=dt.timezone.utc) + dt.timedelta(days=2)):
+    with time_machine.travel(dt.datetime.now(tz=dt.UTC) + dt.timedelta(days=2)):
         fresh = import_job_create(data=data, file_name="new.csv", user=editor, plan=plan)
 
     assert import_job_status(abandoned)["state"] == JobState.FAILED

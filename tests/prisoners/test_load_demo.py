@@ -17,8 +17,13 @@ SEEDS = Path(__file__).resolve().parents[2].parent / "shared" / "seeds"
 AUTO_TIMESTAMPS = {"created_at", "updated_at", "published_at"}
 
 SPELLINGS = {
-    "Siarhei Tsikhanouski": {"Sergei Tikhanovsky", "Sergey Tikhanovsky", "Siarhei Tsikhanouskiy", "Сяргей Ціханоўскі",
-                             "Сергей Тихановский"},
+    "Siarhei Tsikhanouski": {
+        "Sergei Tikhanovsky",
+        "Sergey Tikhanovsky",
+        "Siarhei Tsikhanouskiy",
+        "Сяргей Ціханоўскі",
+        "Сергей Тихановский",
+    },
     "Ihar Karnei": {"Igor Kornei", "Ihar Karney", "Ігар Карней", "Игорь Корней"},
     "Natallia Dulina": {"Natalia Dulina", "Наталля Дуліна", "Наталья Дулина"},
     "Halina Krasnianskaya": {"Галіна Краснянская", "Галина Краснянская"},
@@ -31,10 +36,22 @@ SPELLINGS = {
     "Maryia Kalesnikava": {"Maria Kolesnikova", "Марыя Калеснікава", "Мария Колесникова"},
     "Viktoria Kulsha": {"Вікторыя Кульша", "Виктория Кульша"},
 }
-RELEASED = {"Siarhei Tsikhanouski", "Ihar Karnei", "Natallia Dulina", "Halina Krasnianskaya",
-            "Akihiro Haievski-Khanada", "Kiryl Balakhanau"}
-STILL_IMPRISONED = {"Ales Bialiatski", "Valiantsin Stefanovich", "Uladzimir Labkovich", "Viktar Babaryka",
-                    "Maryia Kalesnikava", "Viktoria Kulsha"}
+RELEASED = {
+    "Siarhei Tsikhanouski",
+    "Ihar Karnei",
+    "Natallia Dulina",
+    "Halina Krasnianskaya",
+    "Akihiro Haievski-Khanada",
+    "Kiryl Balakhanau",
+}
+STILL_IMPRISONED = {
+    "Ales Bialiatski",
+    "Valiantsin Stefanovich",
+    "Uladzimir Labkovich",
+    "Viktar Babaryka",
+    "Maryia Kalesnikava",
+    "Viktoria Kulsha",
+}
 
 
 @pytest.fixture(autouse=True)

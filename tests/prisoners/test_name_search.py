@@ -41,7 +41,9 @@ def test_close_variants_rank_before_partial_ones():
 
     PersonFactory(display_name="Maryia Kalesnikava")
     PersonFactory(display_name="Alena Kalesnikava")
-    ranked = [Person.objects.get(pk=m.person_id).display_name for m in Person.objects.all().name_matches("Maria Kolesnikova")]
+    ranked = [
+        Person.objects.get(pk=m.person_id).display_name for m in Person.objects.all().name_matches("Maria Kolesnikova")
+    ]
     assert ranked == ["Maryia Kalesnikava"]
     ranked = [Person.objects.get(pk=m.person_id).display_name for m in Person.objects.all().name_matches("Kolesnikova")]
     assert sorted(ranked) == ["Alena Kalesnikava", "Maryia Kalesnikava"]

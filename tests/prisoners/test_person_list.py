@@ -114,9 +114,7 @@ def test_filters_combine(client, cast):
     assert listed(client, status="released", released_after="2025-06-01", gender="male", region="minsk") == [
         "Ihar Karnei"
     ]
-    assert listed(client, status="released", release_type="pardon", detained_before="2023-03-31") == [
-        "Natallia Dulina"
-    ]
+    assert listed(client, status="released", release_type="pardon", detained_before="2023-03-31") == ["Natallia Dulina"]
 
 
 def test_the_demo_question_lists_the_six_released_in_june_2025(client):

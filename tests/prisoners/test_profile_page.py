@@ -69,7 +69,7 @@ def test_every_fact_on_tsikhanouskis_page_carries_a_footnote_to_its_source(clien
 def test_where_sources_disagree_both_claims_are_shown_with_their_sources(client, demo):
     html = page(client, "/prisoners/siarhei-tsikhanouski/")
     assert "Keith Kellogg" in html
-    disagreement = html[html.index("Sources disagree"):]
+    disagreement = html[html.index("Sources disagree") :]
     assert "Steve Witkoff" in html and "Steve Witkoff" in disagreement
     group_page = page(client, "/releases/release-of-14-political-prisoners-21-june-2025/")
     assert "16 released" in group_page and "Steve Witkoff" in group_page

@@ -63,7 +63,11 @@ def agrees_with_current_status(person: Person) -> bool:
 def test_a_detained_then_released_person_is_in_custody_only_in_between():
     person = person_with((Status.DETAINED, "2021-05-10"), (ReleaseType.PARDON, "2025-06-21"))
     assert custody_on(person, "2021-05-09", "2021-05-10", "2025-06-20", "2025-06-21", "2025-06-22") == [
-        False, True, True, False, False,
+        False,
+        True,
+        True,
+        False,
+        False,
     ]
 
 
@@ -72,7 +76,12 @@ def test_a_person_detained_again_after_release_is_back_in_custody_from_the_new_d
         (Status.IMPRISONED, "2020-05"), (ReleaseType.END_OF_TERM, "2022-01-15"), (Status.DETAINED, "2024-03")
     )
     assert custody_on(person, "2020-04-30", "2020-05-01", "2022-01-14", "2022-01-15", "2024-02-29", "2024-03-01") == [
-        False, True, True, False, False, True,
+        False,
+        True,
+        True,
+        False,
+        False,
+        True,
     ]
     assert agrees_with_current_status(person)
 
@@ -191,7 +200,12 @@ def test_the_monthly_series_counts_custody_detentions_and_releases_in_their_mont
     months = {row["month"]: row for row in series}
     assert len(series) == 52 and series[0]["month"] == "2021-04" and series[-1]["month"] == "2025-07"
     assert [months[m]["in_custody"] for m in ("2021-04", "2021-05", "2021-06", "2025-05", "2025-06", "2025-07")] == [
-        0, 2, 2, 2, 0, 0,
+        0,
+        2,
+        2,
+        2,
+        0,
+        0,
     ]
     assert [months[m]["newly_detained"] for m in ("2021-04", "2021-05", "2021-06")] == [0, 2, 0]
     assert months["2025-06"]["released"] == {**dict.fromkeys(ReleaseType.values, 0), "forced_exile": 1, "pardon": 1}
@@ -264,8 +278,14 @@ def test_breakdowns_count_people_in_custody_by_region_article_and_gender():
     c = person_with((Status.CONVICTED, "2022"), region=Region.HOMEL)
     released = person_with((Status.DETAINED, "2021"), (ReleaseType.PARDON, "2023"), region=Region.HOMEL)
     draft = person_with((Status.DETAINED, "2021"), region=Region.BREST, publication_state=PublicationState.DRAFT)
-    for person, article in [(a, riots), (a, riots_part_2), (b, riots_part_2), (c, insult), (released, riots),
-                            (draft, riots)]:
+    for person, article in [
+        (a, riots),
+        (a, riots_part_2),
+        (b, riots_part_2),
+        (c, insult),
+        (released, riots),
+        (draft, riots),
+    ]:
         ChargeFactory(defendant=DefendantFactory(person=person), article=article)
 
     result = breakdowns(D("2024-01-01"))

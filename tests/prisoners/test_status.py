@@ -79,14 +79,25 @@ def test_release_record_stores_the_release_and_updates_the_status_in_one_step():
 
 
 def test_in_custody_queryset_agrees_with_is_in_custody():
-    statuses = [Status.DETAINED, Status.PRE_TRIAL, Status.CONVICTED, Status.IMPRISONED, Status.HOUSE_ARREST,
-                Status.RELEASED, Status.IN_EXILE, Status.DISAPPEARED]
+    statuses = [
+        Status.DETAINED,
+        Status.PRE_TRIAL,
+        Status.CONVICTED,
+        Status.IMPRISONED,
+        Status.HOUSE_ARREST,
+        Status.RELEASED,
+        Status.IN_EXILE,
+        Status.DISAPPEARED,
+    ]
     for status in statuses:
         refreshed(StatusEventFactory(status=status).person)
     in_custody = set(Person.objects.in_custody())
     assert in_custody == {p for p in Person.objects.all() if p.is_in_custody()}
     assert {p.current_status for p in in_custody} == {
-        Status.DETAINED, Status.PRE_TRIAL, Status.CONVICTED, Status.IMPRISONED
+        Status.DETAINED,
+        Status.PRE_TRIAL,
+        Status.CONVICTED,
+        Status.IMPRISONED,
     }
 
 

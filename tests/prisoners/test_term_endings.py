@@ -42,7 +42,7 @@ def test_the_admin_index_shows_the_latest_list(researcher_client):
     serving("Due in December", "2021-12-20", years=5)
     page = researcher_client.get(reverse("admin:index")).content.decode()
     assert "Not prepared yet" in page
-    with time_machine.travel(dt.datetime(2026, 11, 23, 5, tzinfo=dt.timezone.utc)):
+    with time_machine.travel(dt.datetime(2026, 11, 23, 5, tzinfo=dt.UTC)):
         term_endings_digest_task.apply()
     page = researcher_client.get(reverse("admin:index")).content.decode()
     assert "Due in December</a> — 20 December 2026" in page

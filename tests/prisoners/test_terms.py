@@ -38,7 +38,9 @@ def test_a_sentence_changed_on_appeal_replaces_the_one_it_amends():
     person = PersonFactory()
     defendant = DefendantFactory(person=person)
     original = SentenceFactory(defendant=defendant, date="2021-03", term_years=10)
-    SentenceFactory(defendant=defendant, date="2021-06", term_years=8, kind=SentenceKind.CHANGED_ON_APPEAL, amends=original)
+    SentenceFactory(
+        defendant=defendant, date="2021-06", term_years=8, kind=SentenceKind.CHANGED_ON_APPEAL, amends=original
+    )
     SentenceFactory(defendant=defendant, date="2022", term_years=0, term_months=6, kind=SentenceKind.ADDITIONAL)
     assert person.total_term() == Term(8, 6, 0)
 

@@ -44,9 +44,7 @@ def refusal(uploaded) -> list[str]:
 
 def test_a_pdf_named_jpg_is_refused_for_its_name():
     messages = refusal(SimpleUploadedFile("verdict.jpg", MINIMAL_PDF))
-    assert messages == [
-        documents.EXTENSION_MISMATCH % {"name": "verdict.jpg", "kind": "PDF", "expected": ".pdf"}
-    ]
+    assert messages == [documents.EXTENSION_MISMATCH % {"name": "verdict.jpg", "kind": "PDF", "expected": ".pdf"}]
 
 
 def test_a_web_page_named_pdf_is_refused_for_its_content():

@@ -42,9 +42,13 @@ class Command(BaseCommand):
         try:
             with transaction.atomic():
                 data._add(baseline, rng, start=0)
-                results["small"] = {name: _measure(view) for name, view in (("csv", person_list_csv), ("json", person_list_json))}
+                results["small"] = {
+                    name: _measure(view) for name, view in (("csv", person_list_csv), ("json", person_list_json))
+                }
                 data._add(people - baseline, rng, start=baseline)
-                results["large"] = {name: _measure(view) for name, view in (("csv", person_list_csv), ("json", person_list_json))}
+                results["large"] = {
+                    name: _measure(view) for name, view in (("csv", person_list_csv), ("json", person_list_json))
+                }
                 raise Rollback
         except Rollback:
             pass

@@ -16,11 +16,59 @@ from prisoners.identity import name_key_text
 from prisoners.models import NameVariant, Person, PublicationState
 
 GIVEN = [
-    "Aliaksandr", "Andrei", "Anton", "Dzmitry", "Ihar", "Kanstantsin", "Mikalai", "Maksim", "Pavel", "Raman",
-    "Siarhei", "Uladzimir", "Vadzim", "Viktar", "Yauhen", "Yury", "Alena", "Hanna", "Iryna", "Katsiaryna",
-    "Maryia", "Natallia", "Volha", "Tatsiana", "Yuliya", "Sviatlana", "Liudmila", "Darya", "Palina", "Kseniya",
+    "Aliaksandr",
+    "Andrei",
+    "Anton",
+    "Dzmitry",
+    "Ihar",
+    "Kanstantsin",
+    "Mikalai",
+    "Maksim",
+    "Pavel",
+    "Raman",
+    "Siarhei",
+    "Uladzimir",
+    "Vadzim",
+    "Viktar",
+    "Yauhen",
+    "Yury",
+    "Alena",
+    "Hanna",
+    "Iryna",
+    "Katsiaryna",
+    "Maryia",
+    "Natallia",
+    "Volha",
+    "Tatsiana",
+    "Yuliya",
+    "Sviatlana",
+    "Liudmila",
+    "Darya",
+    "Palina",
+    "Kseniya",
 ]
-SYLLABLES = ["ba", "va", "da", "za", "ka", "la", "ma", "na", "pa", "ra", "sa", "ta", "ha", "cha", "sha", "lu", "mi", "ne", "ro", "dzi"]
+SYLLABLES = [
+    "ba",
+    "va",
+    "da",
+    "za",
+    "ka",
+    "la",
+    "ma",
+    "na",
+    "pa",
+    "ra",
+    "sa",
+    "ta",
+    "ha",
+    "cha",
+    "sha",
+    "lu",
+    "mi",
+    "ne",
+    "ro",
+    "dzi",
+]
 ENDINGS = ["enka", "ovich", "evich", "ski", "au", "ik", "uk", "ina", "ava", "skaya", "ets", "ianka"]
 QUERIES = ["Tikhanovsky", "Maria Kolesnikova", "Ігар Карней", "Ivan Petrov"]
 
@@ -60,9 +108,7 @@ class Command(BaseCommand):
         self.stdout.write(f"database: {connection.vendor}; people: {baseline} vs {people}")
         for query in QUERIES:
             ratio = large[query] / small[query] if small[query] else float("inf")
-            self.stdout.write(
-                f"{query!r:24} {small[query]:8.1f} ms -> {large[query]:8.1f} ms   ratio {ratio:6.2f}"
-            )
+            self.stdout.write(f"{query!r:24} {small[query]:8.1f} ms -> {large[query]:8.1f} ms   ratio {ratio:6.2f}")
         self.stdout.write(f"median ratio {statistics.median(large[q] / small[q] for q in QUERIES):.2f}")
 
     def _add(self, count: int, rng: random.Random, *, start: int) -> None:

@@ -17,7 +17,9 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("file", type=Path, help="a UTF-8 CSV file")
-        parser.add_argument("--dry-run", action="store_true", help="check the file and report what it would do; change nothing")
+        parser.add_argument(
+            "--dry-run", action="store_true", help="check the file and report what it would do; change nothing"
+        )
         parser.add_argument("--no-progress", action="store_true", help="no progress bar")
 
     def handle(self, *args, file, dry_run, no_progress, **options):
@@ -32,7 +34,12 @@ class Command(BaseCommand):
         def progress(stage: str, done: int, total: int) -> None:
             if stage not in bars:
                 bars[stage] = tqdm(
-                    total=total, desc=STAGES.get(stage, stage), unit=" rows", file=stream, disable=no_progress, leave=True
+                    total=total,
+                    desc=STAGES.get(stage, stage),
+                    unit=" rows",
+                    file=stream,
+                    disable=no_progress,
+                    leave=True,
                 )
             bars[stage].update(done - bars[stage].n)
 
