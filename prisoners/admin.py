@@ -9,13 +9,14 @@ from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
-from simple_history.admin import SimpleHistoryAdmin
 
 from casetracker.dates import overlaps_q
 from sources.admin import CITE_FIELDS, CitationCountMixin, CitationInline, CitedFactForm, CitingAdminMixin
 from sources.models import Document
 
-from . import services
+from . import roles, services
+from .admin_base import ServiceAdmin
+from .forms import PersonAdminForm
 from .admin_import import CaseImportAdminMixin
 from .models import (
     MATCH_LIMIT,
@@ -28,7 +29,6 @@ from .models import (
     LegalArticle,
     NameVariant,
     Person,
-    PublicationState,
     Release,
     ReleaseGroup,
     Sentence,
@@ -41,6 +41,17 @@ admin.site.index_title = _("Cases and sources")
 
 
 NAME_FIELDS = {"display_name", "name_latin", "name_be", "name_ru"}
+
+
+class DeletedFilter(admin.SimpleListFilter):
+    title = _("deleted")
+    parameter_name = "deleted"
+
+    def lookups(self, request, model_admin):
+        return [("yes", _("deleted people (to restore)"))]
+
+    def queryset(self, request, queryset):
+        return queryset.deleted() if self.value() == "yes" else queryset.alive()
 
 
 class ReleaseDateFilter(admin.SimpleListFilter):
@@ -72,7 +83,7 @@ class ReleaseDateFilter(admin.SimpleListFilter):
 class NameVariantInline(admin.TabularInline):
     model = NameVariant
     extra = 1
-    fields = ["text", "language", "script", "kind"]
+    fields = ["text", "language", "script", "kind", "is_private"]
 
 
 class ExternalIdentifierInline(admin.TabularInline):
@@ -181,30 +192,8 @@ class SentenceInline(CitationCountMixin, admin.StackedInline):
     show_change_link = True
 
 
-class StatusRefreshingAdminMixin:
-    """Keeps a person's derived status and sort keys right after any edit of one of their facts."""
-
-    def person_of(self, obj):
-        return obj.person
-
-    def save_related(self, request, form, formsets, change):
-        super().save_related(request, form, formsets, change)
-        services.person_status_refresh(person=self.person_of(form.instance))
-
-    def delete_model(self, request, obj):
-        person = self.person_of(obj)
-        super().delete_model(request, obj)
-        services.person_status_refresh(person=person)
-
-    def delete_queryset(self, request, queryset):
-        people = {self.person_of(fact) for fact in queryset}
-        super().delete_queryset(request, queryset)
-        for person in people:
-            services.person_status_refresh(person=person)
-
-
 @admin.register(Person)
-class PersonAdmin(CaseImportAdminMixin, CitingAdminMixin, SimpleHistoryAdmin):
+class PersonAdmin(CaseImportAdminMixin, CitingAdminMixin, ServiceAdmin):
     list_display = [
         "display_name",
         "current_status",
@@ -214,7 +203,15 @@ class PersonAdmin(CaseImportAdminMixin, CitingAdminMixin, SimpleHistoryAdmin):
         "is_recognised",
         "updated_at",
     ]
-    list_filter = ["current_status", "region", ReleaseDateFilter, "publication_state", "gender", "is_recognised"]
+    list_filter = [
+        DeletedFilter,
+        "current_status",
+        "region",
+        ReleaseDateFilter,
+        "publication_state",
+        "gender",
+        "is_recognised",
+    ]
     search_fields = [
         "display_name",
         "name_be",
@@ -225,8 +222,9 @@ class PersonAdmin(CaseImportAdminMixin, CitingAdminMixin, SimpleHistoryAdmin):
         "name_variants__normalized",
     ]
     search_help_text = _("Any spelling of any name, in Latin or Cyrillic.")
+    form = PersonAdminForm
     readonly_fields = ["current_status", "current_status_since", "is_recognised", "published_at"]
-    actions = ["publish", "withdraw", "merge"]
+    actions = ["publish", "withdraw", "merge", "restore"]
     inlines = [
         NameVariantInline,
         ExternalIdentifierInline,
@@ -254,11 +252,16 @@ class PersonAdmin(CaseImportAdminMixin, CitingAdminMixin, SimpleHistoryAdmin):
         ),
     ]
 
+    def get_deleted_objects(self, objs, request):
+        # Deleting a person only marks them deleted: nothing under them is removed.
+        objs = list(objs)
+        perms_needed = set() if request.user.has_perm(roles.REMOVE_PERSON) else {Person._meta.verbose_name}
+        return [str(obj) for obj in objs], {Person._meta.verbose_name_plural: len(objs)}, perms_needed, []
+
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
         person = form.instance
-        services.person_names_sync(person=person)
-        services.person_status_refresh(person=person)
+        services.person_names_sync(acting_user=request.user, person=person)
         names_changed = (
             not change
             or set(form.changed_data) & NAME_FIELDS
@@ -314,7 +317,13 @@ class PersonAdmin(CaseImportAdminMixin, CitingAdminMixin, SimpleHistoryAdmin):
                 return None
             merged = next(p for p in people if p.pk != kept.pk)
             name = merged.display_name
-            services.person_merge(kept=kept, merged=merged, user=request.user)
+            # For each conflict the form says whose value wins; the other one is kept as a note.
+            take = [
+                conflict.field
+                for conflict in services.person_merge_conflicts(kept=kept, merged=merged)
+                if request.POST.get(f"winner_{conflict.field}") == str(merged.pk)
+            ]
+            services.person_merge(acting_user=request.user, kept=kept, merged=merged, take=take)
             self.message_user(
                 request,
                 _("Merged %(merged)s into %(kept)s.") % {"merged": name, "kept": kept.display_name},
@@ -328,6 +337,7 @@ class PersonAdmin(CaseImportAdminMixin, CitingAdminMixin, SimpleHistoryAdmin):
                 **self.admin_site.each_context(request),
                 "title": _("Merge two people"),
                 "people": people,
+                "conflicts": services.person_merge_conflicts(kept=people[0], merged=people[1]),
                 "opts": self.model._meta,
                 "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
             },
@@ -342,10 +352,23 @@ class PersonAdmin(CaseImportAdminMixin, CitingAdminMixin, SimpleHistoryAdmin):
             readonly.append("publication_state")
         return readonly
 
+    def has_restore_permission(self, request):
+        return request.user.has_perm(roles.REMOVE_PERSON)
+
+    @admin.action(description=_("Restore selected deleted people"), permissions=["restore"])
+    def restore(self, request, queryset):
+        people = list(queryset.deleted())
+        for person in people:
+            services.person_restore(acting_user=request.user, person=person, reason="restored in the admin")
+        message = ngettext("Restored %(count)d person.", "Restored %(count)d people.", len(people)) % {
+            "count": len(people)
+        }
+        self.message_user(request, message, messages.SUCCESS)
+
     @admin.action(description=_("Publish selected people"), permissions=["publish"])
     def publish(self, request, queryset):
         for person in queryset:
-            services.person_publish(person=person, user=request.user)
+            services.person_publish(acting_user=request.user, person=person)
         count = len(queryset)
         message = ngettext("Published %(count)d person.", "Published %(count)d people.", count) % {"count": count}
         self.message_user(request, message, messages.SUCCESS)
@@ -353,19 +376,14 @@ class PersonAdmin(CaseImportAdminMixin, CitingAdminMixin, SimpleHistoryAdmin):
     @admin.action(description=_("Withdraw selected people from the public site"), permissions=["publish"])
     def withdraw(self, request, queryset):
         for person in queryset:
-            services.person_withdraw(person=person, user=request.user)
+            services.person_withdraw(acting_user=request.user, person=person)
         count = len(queryset)
         message = ngettext("Withdrew %(count)d person.", "Withdrew %(count)d people.", count) % {"count": count}
         self.message_user(request, message, messages.SUCCESS)
 
-    def save_model(self, request, obj, form, change):
-        if obj.publication_state == PublicationState.PUBLISHED and not obj.published_at:
-            obj.published_at = timezone.now()
-        super().save_model(request, obj, form, change)
-
 
 @admin.register(Case)
-class CaseAdmin(SimpleHistoryAdmin):
+class CaseAdmin(ServiceAdmin):
     list_display = ["title", "case_number", "court", "jurisdiction", "defendant_count"]
     search_fields = ["title", "case_number", "court", "defendants__display_name"]
     inlines = [CaseDefendantInline, CitationInline]
@@ -379,7 +397,7 @@ class CaseAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Defendant)
-class DefendantAdmin(CitingAdminMixin, StatusRefreshingAdminMixin, SimpleHistoryAdmin):
+class DefendantAdmin(CitingAdminMixin, ServiceAdmin):
     list_display = ["person", "case", "note"]
     search_fields = ["person__display_name", "person__name_variants__text", "case__title", "case__case_number"]
     autocomplete_fields = ["person", "case"]
@@ -388,20 +406,20 @@ class DefendantAdmin(CitingAdminMixin, StatusRefreshingAdminMixin, SimpleHistory
 
 
 @admin.register(LegalArticle)
-class LegalArticleAdmin(SimpleHistoryAdmin):
+class LegalArticleAdmin(ServiceAdmin):
     list_display = ["article", "part", "title", "code"]
     list_filter = ["code"]
     search_fields = ["article", "title"]
 
 
 @admin.register(Facility)
-class FacilityAdmin(SimpleHistoryAdmin):
+class FacilityAdmin(ServiceAdmin):
     list_display = ["name", "kind", "city", "region"]
     list_filter = ["kind", "region"]
     search_fields = ["name", "city"]
 
 
-class FactAdmin(CitingAdminMixin, StatusRefreshingAdminMixin, SimpleHistoryAdmin):
+class FactAdmin(CitingAdminMixin, ServiceAdmin):
     """A single fact about a person, edited on its own page with its citations."""
 
     form = CitedFactForm
@@ -436,12 +454,8 @@ class CustodyPeriodAdmin(FactAdmin):
     fields = ["person", "facility", "start", "end", "note", *CITE_FIELDS]
 
 
-class DefendantFactAdmin(CitingAdminMixin, StatusRefreshingAdminMixin, SimpleHistoryAdmin):
+class DefendantFactAdmin(CitingAdminMixin, ServiceAdmin):
     form = CitedFactForm
-
-    def person_of(self, obj):
-        return obj.defendant.person
-
     inlines = [CitationInline]
     autocomplete_fields = ["defendant"]
     list_select_related = ["defendant__person", "defendant__case"]
@@ -474,7 +488,7 @@ class SentenceAdmin(DefendantFactAdmin):
 
 
 @admin.register(ReleaseGroup)
-class ReleaseGroupAdmin(CitingAdminMixin, SimpleHistoryAdmin):
+class ReleaseGroupAdmin(CitingAdminMixin, ServiceAdmin):
     list_display = ["name", "date", "mediator", "destination", "people_count"]
     search_fields = ["name", "mediator", "destination"]
     prepopulated_fields = {"slug": ["name"]}
@@ -486,14 +500,3 @@ class ReleaseGroupAdmin(CitingAdminMixin, SimpleHistoryAdmin):
     @admin.display(description=_("people"), ordering="n_people")
     def people_count(self, obj):
         return obj.n_people
-
-    def save_formset(self, request, form, formset, change):
-        super().save_formset(request, form, formset, change)
-        if formset.model is Release:
-            changed = [
-                *formset.new_objects,
-                *(obj for obj, _fields in formset.changed_objects),
-                *formset.deleted_objects,
-            ]
-            for person in {release.person for release in changed}:
-                services.person_status_refresh(person=person)

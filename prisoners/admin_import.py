@@ -97,7 +97,7 @@ class CaseImportAdminMixin:
         if request.method == "POST" and form.is_valid():
             upload = form.cleaned_data["file"]
             data = upload.read()
-            plan = cases_file_check(data=data, user=request.user)
+            plan = cases_file_check(acting_user=request.user, data=data)
             job = None
             if plan.ok and plan.rows:
                 job = import_job_create(data=data, file_name=upload.name, user=request.user, plan=plan)

@@ -10,7 +10,7 @@ from rest_framework.pagination import CursorPagination
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from sources.models import PRIVATE_FIELDS, Citation, Source
+from sources.models import Citation, Source
 
 from .filters import PersonFilter
 from .models import Charge, CustodyPeriod, Defendant, Person, Release, ReleaseGroup, Sentence, StatusEvent
@@ -39,7 +39,8 @@ class CitationSerializer(serializers.ModelSerializer):
 
 
 def _public_citations(fact):
-    return [c for c in fact.citations.all() if c.field_name not in PRIVATE_FIELDS]
+    # Prefetched through Citation.objects.publishable() by PersonQuerySet.with_cited_record().
+    return fact.citations.all()
 
 
 class CitedSerializer(serializers.ModelSerializer):
@@ -229,11 +230,9 @@ class ReleaseGroupList(generics.ListAPIView):
     pagination_class = ByIdCursor
 
     def get_queryset(self):
-        public_releases = Release.objects.filter(person__in=Person.objects.public()).select_related("person")
-        return (
-            ReleaseGroup.objects.filter(releases__person__in=Person.objects.public())
-            .distinct()
-            .prefetch_related(Prefetch("releases", queryset=public_releases, to_attr="public_releases"))
+        public_releases = Release.objects.public().select_related("person")
+        return ReleaseGroup.objects.public().prefetch_related(
+            Prefetch("releases", queryset=public_releases, to_attr="public_releases")
         )
 
 

@@ -5,3 +5,8 @@ from django.utils.translation import gettext_lazy as _
 class PrisonersConfig(AppConfig):
     name = "prisoners"
     verbose_name = _("Prisoners")
+
+    def ready(self):
+        from . import roles
+
+        roles.connect(self)

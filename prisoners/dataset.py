@@ -23,6 +23,7 @@ import datetime as dt
 import decimal
 import hashlib
 import json
+import os
 import shutil
 import uuid
 from collections.abc import Callable, Iterator
@@ -57,6 +58,9 @@ OTHER_SCHEMA = (
 OTHER_MODELS = "The dataset's tables ({exported}) are not this version's ({current})."
 UNSAFE_FILE_NAME = "Refusing the stored file name {name!r}: it points outside the media directory."
 MISSING_MEDIA_FILE = "{name} is named by a row but is not in {path}."
+# A backup holds private fields: only its owner may list or read it, whatever the umask.
+PRIVATE_DIRECTORY_MODE = 0o700
+PRIVATE_FILE_MODE = 0o600
 
 
 class DatasetError(Exception):
@@ -150,6 +154,26 @@ def _safe_relative(name: str) -> PurePosixPath:
     return path
 
 
+def _private_directories(directory: Path) -> None:
+    """Make `directory` and any missing parents, each 0700: chmod after mkdir, as mkdir's mode obeys the umask."""
+    for path in [*reversed(directory.parents), directory]:
+        if not path.exists():
+            path.mkdir()
+            os.chmod(path, PRIVATE_DIRECTORY_MODE)
+
+
+def _private_file(path: Path, mode: str = "w", **kwargs):
+    """A new file opened for writing, 0600 from creation on (fchmod too: os.open's mode obeys the umask)."""
+    # O_EXCL: never write through a file or symlink someone placed in the export directory.
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, PRIVATE_FILE_MODE)
+    try:
+        os.fchmod(fd, PRIVATE_FILE_MODE)
+        return os.fdopen(fd, mode, **kwargs)
+    except BaseException:
+        os.close(fd)
+        raise
+
+
 def _copy_out(name: str, media: Path, storage) -> bool:
     """Copy one stored file into the export's media directory; False if storage has lost it."""
     target = media.joinpath(*_safe_relative(name).parts)
@@ -157,8 +181,8 @@ def _copy_out(name: str, media: Path, storage) -> bool:
         return True
     if not storage.exists(name):
         return False
-    target.parent.mkdir(parents=True, exist_ok=True)
-    with storage.open(name, "rb") as source, target.open("wb") as copy:
+    _private_directories(target.parent)
+    with storage.open(name, "rb") as source, _private_file(target, "wb") as copy:
         shutil.copyfileobj(source, copy)
     return True
 
@@ -179,7 +203,9 @@ def dataset_export(*, directory: Path, progress: Callable[[str, int], None] | No
     directory = Path(directory)
     if directory.exists() and any(directory.iterdir()):
         raise DatasetError(NOT_EMPTY_DIRECTORY.format(path=directory))
-    directory.mkdir(parents=True, exist_ok=True)
+    _private_directories(directory)
+    # An empty directory made beforehand keeps its owner but not its mode.
+    os.chmod(directory, PRIVATE_DIRECTORY_MODE)
     media = directory / MEDIA_DIR
     encode = _Encoder()
     counts: dict[str, int] = {}
@@ -192,7 +218,7 @@ def dataset_export(*, directory: Path, progress: Callable[[str, int], None] | No
             file_fields = [field for field in fields if isinstance(field, models.FileField)]
             rows = model._base_manager.order_by("pk").values_list(*(field.attname for field in fields))
             count = 0
-            with (directory / _file_name(model)).open("w", encoding="utf-8", newline="\n") as out:
+            with _private_file(directory / _file_name(model), encoding="utf-8", newline="\n") as out:
                 for row in rows.iterator(chunk_size=CHUNK_SIZE):
                     record = dict(zip(fields, row, strict=True))
                     out.write(_dumps({_key(field): encode(field, value) for field, value in record.items()}) + "\n")
@@ -212,9 +238,8 @@ def dataset_export(*, directory: Path, progress: Callable[[str, int], None] | No
             # Files a row names that storage no longer had when the dataset was written.
             "missing_media": sorted(missing),
         }
-    (directory / MANIFEST_NAME).write_text(
-        json.dumps(manifest, ensure_ascii=False, sort_keys=True, indent=2) + "\n", encoding="utf-8", newline="\n"
-    )
+    with _private_file(directory / MANIFEST_NAME, encoding="utf-8", newline="\n") as out:
+        out.write(json.dumps(manifest, ensure_ascii=False, sort_keys=True, indent=2) + "\n")
     return counts
 
 

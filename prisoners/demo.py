@@ -38,7 +38,10 @@ from .models import (
     Status,
     StatusEvent,
 )
-from .services import person_names_sync, person_publish, person_status_refresh
+from .roles import SYSTEM
+from .services import person_names_sync, person_publish, person_status_refresh, record_save
+
+DEMO = "demo data"
 
 # Leak tests import these: none of them may ever reach a public page, export or API.
 PRIVATE_NOTE_MARKER = "PRIVATE-DEMO-NOTE: family contact via caseworker only"
@@ -862,20 +865,24 @@ DOCUMENTS = (
 def _upsert(model: type[models.Model], lookup: dict, values: dict, on_create: dict | None = None) -> models.Model:
     """Find a row by its natural key, creating it if absent; save again only if `values` changed.
 
-    Re-saving unchanged rows would add a history record on every run.
+    Re-saving unchanged rows would add a history record on every run. Writes go through the
+    one write path, as the system.
     """
-    obj, created = model.objects.get_or_create(**lookup, defaults={**values, **(on_create or {})})
+    obj = model.objects.filter(**lookup).first()
+    if obj is None:
+        return record_save(acting_user=SYSTEM, obj=model(**lookup, **values, **(on_create or {})), reason=DEMO)
     changed = [name for name, value in values.items() if getattr(obj, name) != value]
-    if not created and changed:
+    if changed:
         for name in changed:
             setattr(obj, name, values[name])
-        obj.save()
+        record_save(acting_user=SYSTEM, obj=obj, reason=DEMO)
     return obj
 
 
 def _cite(fact: models.Model, cites: tuple[Cite, ...], sources: dict[str, Source]) -> None:
     for cite in cites:
         citation_add(
+            acting_user=SYSTEM,
             fact=fact,
             source=sources[cite.source],
             quote=cite.quote,
@@ -926,7 +933,7 @@ def _load_person(data: PersonData, sources: dict[str, Source], groups: dict[str,
         },
     )
     if person.is_public() and person.published_at is None:
-        person_publish(person=person)
+        person_publish(acting_user=SYSTEM, person=person)
     _cite(person, data.cites, sources)
 
     native = [
@@ -994,7 +1001,9 @@ def _load_document(data: DocumentData, people: dict[str, Person]) -> Document:
         {"kind": data.kind, "is_public": data.is_public, "description": data.description},
         on_create={"file": ContentFile(_placeholder_pdf(data.pdf_text), name="demo.pdf")},
     )
-    document.people.set([people[slug] for slug in data.people])
+    wanted = {people[slug].pk for slug in data.people}
+    if set(document.people.values_list("pk", flat=True)) != wanted:
+        record_save(acting_user=SYSTEM, obj=document, m2m={"people": sorted(wanted)}, reason=DEMO)
     return document
 
 
@@ -1039,8 +1048,8 @@ def load_demo() -> dict[str, int]:
     documents = [_load_document(data, people) for data in DOCUMENTS]
     # Last, once events, releases and sentences are all in: status and sort keys derive from them.
     for person in people.values():
-        person_names_sync(person=person)
-        person_status_refresh(person=person)
+        person_names_sync(acting_user=SYSTEM, person=person)
+        person_status_refresh(person=person, acting_user=SYSTEM)
     return {
         "people": len(people),
         "sources": len(sources),

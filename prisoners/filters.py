@@ -56,7 +56,7 @@ class PersonFilter(django_filters.FilterSet):
     )
     release_group = django_filters.ModelChoiceFilter(
         label=_("Release group"),
-        queryset=ReleaseGroup.objects.all(),
+        queryset=ReleaseGroup.objects.public(),
         to_field_name="slug",
         method="filter_release_group",
     )

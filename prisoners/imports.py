@@ -9,7 +9,7 @@ The format is documented in docs/import-format.md. The steps:
    kept as (line, column, reason);
 3. apply: only if no row has a problem, all rows in one transaction.
 
-A row's external_id is stored as ExternalIdentifier(scheme="other", value="import:<external_id>").
+A row's external_id is stored as ExternalIdentifier(scheme="import", value="import:<external_id>"), never public.
 The prefix keeps ids from import files apart from ids a researcher typed in for another
 tracker under "other": a clash there would make a re-import overwrite the wrong person.
 Importing a file again finds each person by that identifier and updates them.
@@ -37,7 +37,6 @@ from dataclasses import dataclass, field
 from celery import shared_task
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
-from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.core.validators import URLValidator
 from django.db import transaction
@@ -68,9 +67,9 @@ from .models import (
     StatusEvent,
     Term,
 )
-from .services import NOT_ALLOWED_TO_PUBLISH, person_names_sync, person_publish, person_status_refresh, person_withdraw
+from .services import NOT_ALLOWED_TO_PUBLISH, person_names_sync, person_publish, person_withdraw, record_save
 
-IDENTIFIER_SCHEME = IdentifierScheme.OTHER
+IDENTIFIER_SCHEME = IdentifierScheme.IMPORT
 IDENTIFIER_PREFIX = "import:"
 LIST_SEPARATOR = ";"
 CHANGE_REASON = "CSV import"
@@ -400,8 +399,8 @@ def _article_key(text: str) -> tuple[str, str]:
 class _Checker:
     """Checks a whole file; reads the database a fixed number of times, whatever its length."""
 
-    def __init__(self, *, user=None):
-        self.user = user
+    def __init__(self, *, acting_user):
+        self.acting_user = acting_user
         self.plan = ImportPlan()
         self.first_line_of: dict[str, int] = {}
 
@@ -492,7 +491,7 @@ class _Checker:
             .values_list("person_id", "n")
         )
         published = set(Person.objects.filter(pk__in=updated).public().values_list("pk", flat=True))
-        may_publish = self.user is None or self.user.has_perm("prisoners.publish_person")
+        may_publish = self.acting_user.has_perm("prisoners.publish_person")
         valid = []
         for row in rows:
             problems = [
@@ -511,9 +510,9 @@ class _Checker:
         self.plan.rows = valid
 
 
-def cases_file_check(*, data: bytes, user=None, progress: Progress | None = None) -> ImportPlan:
+def cases_file_check(*, acting_user, data: bytes, progress: Progress | None = None) -> ImportPlan:
     """Every problem in the file, by line and column, and what each good row would do. Writes nothing."""
-    checker = _Checker(user=user)
+    checker = _Checker(acting_user=acting_user)
     if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         checker.error(1, "", UTF16)
         return checker.plan
@@ -552,21 +551,25 @@ def cases_file_check(*, data: bytes, user=None, progress: Progress | None = None
 # --- Applying ------------------------------------------------------------------------------------
 
 
-def _defendant_for(person: Person, name: str) -> Defendant:
-    """The person's role in their one case, or in a new one (several cases were refused by the check)."""
-    role = person.defendant_roles.first()
-    if role:
-        return role
-    return Defendant.objects.create(person=person, case=Case.objects.create(title=f"Case of {name}"))
-
-
 class _Applier:
-    def __init__(self, *, user=None):
-        self.user = user
+    """Applies checked rows through the one write path, as the user who started the import."""
+
+    def __init__(self, *, acting_user):
+        self.acting_user = acting_user
         self.articles = {
             (article.article, article.part): article for article in LegalArticle.objects.filter(code=LegalCode.CRIMINAL)
         }
         self.sources: dict[tuple[str, str], Source] = {}
+
+    def save(self, obj):
+        return record_save(acting_user=self.acting_user, obj=obj, reason=CHANGE_REASON)
+
+    def get_or_save(self, model, defaults: dict | None = None, **lookup):
+        """The row matching `lookup`, or a new one saved through the services; and whether it is new."""
+        found = model.objects.filter(**lookup).order_by("pk").first()
+        if found is not None:
+            return found, False
+        return self.save(model(**lookup, **(defaults or {}))), True
 
     def person(self, row: CaseRow) -> Person:
         person = Person.objects.get(pk=row.person_id) if row.person_id else Person(display_name=row.name)
@@ -582,60 +585,65 @@ class _Applier:
         if person.pk is None or changed:
             for name in changed:
                 setattr(person, name, wanted[name])
-            person._change_reason = CHANGE_REASON
-            if self.user is not None:
-                person._history_user = self.user
-            person.save()
+            self.save(person)
         if not row.person_id:
-            ExternalIdentifier.objects.create(person=person, scheme=IDENTIFIER_SCHEME, value=row.identifier)
+            self.save(ExternalIdentifier(person=person, scheme=IDENTIFIER_SCHEME, value=row.identifier))
         return person
 
     def names(self, person: Person, row: CaseRow) -> None:
         existing = set(person.name_variants.values_list("text", flat=True))
         for text in row.name_variants:
             if text not in existing:
-                NameVariant.objects.create(person=person, text=text)
-        person_names_sync(person=person)
+                self.save(NameVariant(person=person, text=text))
+        person_names_sync(acting_user=self.acting_user, person=person)
 
     def facts(self, person: Person, row: CaseRow) -> None:
         # Facts are added, never changed or removed: a different date is another event
         # (people are detained more than once); wrong ones are corrected in the admin.
         if row.detained_on:
-            StatusEvent.objects.get_or_create(person=person, status=Status.DETAINED, date=row.detained_on)
+            self.get_or_save(StatusEvent, person=person, status=Status.DETAINED, date=row.detained_on)
         implied = {Status.DETAINED: bool(row.detained_on)}
         if row.released_on:
-            release, created = Release.objects.get_or_create(
-                person=person, date=row.released_on, defaults={"release_type": row.release_type}
+            release, created = self.get_or_save(
+                Release, person=person, date=row.released_on, defaults={"release_type": row.release_type}
             )
             if not created and release.release_type != row.release_type:
                 release.release_type = row.release_type
-                release._change_reason = CHANGE_REASON
-                release.save()
+                self.save(release)
             implied[Status.RELEASED] = row.release_type != ReleaseType.DIED
             implied[Status.DIED_IN_CUSTODY] = row.release_type == ReleaseType.DIED
         if row.status and not implied.get(row.status):
             # The file does not date the status; it holds from the detention on, if that is known.
             since = _date_bounds(row.detained_on).earliest if row.detained_on else None
             date = f"{since.isoformat()}/.." if since else ""
-            StatusEvent.objects.get_or_create(person=person, status=row.status, date=date)
+            self.get_or_save(StatusEvent, person=person, status=row.status, date=date)
         if row.articles or row.sentence:
-            defendant = _defendant_for(person, row.name)
+            defendant = self.defendant(person)
             for article in row.articles:
-                Charge.objects.get_or_create(defendant=defendant, article=self.articles[_article_key(article)])
+                self.get_or_save(Charge, defendant=defendant, article=self.articles[_article_key(article)])
             if row.sentence:
                 self.sentence(defendant, row.sentence)
+
+    def defendant(self, person: Person) -> Defendant:
+        """The person's role in their one case, or in a new untitled one (several cases were refused by the check).
+
+        Never titled after the person: the title would show on co-defendants' pages.
+        """
+        role = person.defendant_roles.first()
+        if role:
+            return role
+        return self.save(Defendant(person=person, case=self.save(Case())))
 
     def sentence(self, defendant: Defendant, term: Term) -> None:
         # The file's sentence is the undated original one; another import's term replaces it.
         sentence = defendant.sentences.filter(kind=SentenceKind.ORIGINAL, date="").order_by("pk").first()
         values = {"term_years": term.years, "term_months": term.months, "term_days": term.days}
         if sentence is None:
-            Sentence.objects.create(defendant=defendant, kind=SentenceKind.ORIGINAL, date="", **values)
+            self.save(Sentence(defendant=defendant, kind=SentenceKind.ORIGINAL, date="", **values))
         elif any(getattr(sentence, name) != value for name, value in values.items()):
             for name, value in values.items():
                 setattr(sentence, name, value)
-            sentence._change_reason = CHANGE_REASON
-            sentence.save()
+            self.save(sentence)
 
     def source(self, row: CaseRow) -> Source | None:
         if not (row.source_url or row.source_title):
@@ -645,14 +653,14 @@ class _Applier:
             same = {"url": row.source_url} if row.source_url else {"title": row.source_title}
             found = Source.objects.filter(**same).order_by("pk").first()
             title = row.source_title or row.source_url
-            self.sources[key] = found or Source.objects.create(url=row.source_url, title=title)
+            self.sources[key] = found or self.save(Source(url=row.source_url, title=title))
         return self.sources[key]
 
     def publication(self, person: Person, row: CaseRow) -> None:
         if row.public and not person.is_public():
-            person_publish(person=person, user=self.user)
+            person_publish(acting_user=self.acting_user, person=person)
         elif row.public is False and person.is_public():
-            person_withdraw(person=person, user=self.user)
+            person_withdraw(acting_user=self.acting_user, person=person)
 
     def __call__(self, row: CaseRow) -> Person:
         person = self.person(row)
@@ -660,23 +668,26 @@ class _Applier:
         self.facts(person, row)
         source = self.source(row)
         if source is not None:
-            citation_add(fact=person, source=source, quote=row.quote)
+            citation_add(acting_user=self.acting_user, fact=person, source=source, quote=row.quote)
         self.publication(person, row)
-        return person_status_refresh(person=person)
+        person.refresh_from_db()
+        return person
 
 
-def cases_file_import(*, data: bytes, user=None, dry_run: bool = False, progress: Progress | None = None) -> ImportPlan:
+def cases_file_import(
+    *, acting_user, data: bytes, dry_run: bool = False, progress: Progress | None = None
+) -> ImportPlan:
     """Check the file, then create or update every person in it in one transaction, or raise CasesFileRejected.
 
-    `user` (None for the command line) must be allowed to publish if rows change what is public.
+    `acting_user` (roles.SYSTEM for the command line) must be allowed to publish if rows change what is public.
     """
     with transaction.atomic():
-        plan = cases_file_check(data=data, user=user, progress=progress)
+        plan = cases_file_check(acting_user=acting_user, data=data, progress=progress)
         if not plan.ok:
             raise CasesFileRejected(plan)
         if dry_run:
             return plan
-        apply = _Applier(user=user)
+        apply = _Applier(acting_user=acting_user)
         total = len(plan.rows)
         for done, row in enumerate(plan.rows, start=1):
             apply(row)
@@ -700,6 +711,10 @@ UNCONFIRMED_UPLOAD_LIFETIME = dt.timedelta(days=1)
 UPLOAD_EXPIRED = "The file was checked but not imported within a day, so it was deleted; upload it again."
 UPLOADER_GONE = "The account that uploaded the file is no longer active; nothing was imported."
 IMPORT_STOPPED = "The import stopped ({error}); nothing was imported."
+# Uploads hold private notes: web and worker run as one user (the image's `app`), and no one else
+# may list or read the jobs, whatever the umask.
+JOB_DIRECTORY_MODE = 0o700
+JOB_FILE_MODE = 0o600
 
 
 class JobState:
@@ -728,15 +743,23 @@ def import_job_status(job_id: str) -> dict | None:
         return json.loads(record.read())
 
 
-def _job_write(job_id: str, **changes) -> dict:
-    status = {**(import_job_status(job_id) or {}), **changes}
-    path = default_storage.path(_job_name(job_id, "json"))
-    os.makedirs(os.path.dirname(path), exist_ok=True)
+def _job_file_write(name: str, content: bytes) -> None:
+    """Store a job file 0600 in the 0700 jobs directory, set explicitly: mkdir's and open's modes obey the umask."""
+    path = default_storage.path(name)
+    directory = os.path.dirname(path)
+    os.makedirs(directory, exist_ok=True)
+    os.chmod(directory, JOB_DIRECTORY_MODE)
     # Written aside, then renamed over: a page polling meanwhile reads the old or the new record, never half.
     temporary = f"{path}.{uuid.uuid4().hex}.tmp"
-    with open(temporary, "w", encoding="utf-8") as out:
-        json.dump(status, out, ensure_ascii=False)
+    with os.fdopen(os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, JOB_FILE_MODE), "wb") as out:
+        os.fchmod(out.fileno(), JOB_FILE_MODE)
+        out.write(content)
     os.replace(temporary, path)
+
+
+def _job_write(job_id: str, **changes) -> dict:
+    status = {**(import_job_status(job_id) or {}), **changes}
+    _job_file_write(_job_name(job_id, "json"), json.dumps(status, ensure_ascii=False).encode("utf-8"))
     return status
 
 
@@ -758,7 +781,7 @@ def import_job_create(*, data: bytes, file_name: str, user, plan: ImportPlan) ->
     """Keep a checked upload until the editor confirms it; returns the job id."""
     _purge_unconfirmed_uploads()
     job_id = uuid.uuid4().hex
-    default_storage.save(_job_name(job_id, "csv"), ContentFile(data))
+    _job_file_write(_job_name(job_id, "csv"), data)
     _job_write(
         job_id,
         state=JobState.CHECKED,
@@ -803,7 +826,7 @@ def import_job_run(*, job_id: str) -> dict:
             _job_write(job_id, stage=stage, done=done, total=total)
 
     try:
-        plan = cases_file_import(data=data, user=user, progress=progress)
+        plan = cases_file_import(acting_user=user, data=data, progress=progress)
     except CasesFileRejected as rejected:
         errors = [[e.line, e.column, e.reason] for e in rejected.plan.errors_by_line()]
         status = _job_write(

@@ -13,7 +13,7 @@ from django.db import connection, models
 from django.db.models import Count, Exists, F, OuterRef, Q
 from django.db.models.functions import Coalesce
 from django.urls import reverse
-from django.utils.translation import get_language
+from django.utils.translation import get_language, gettext
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 from slugify import slugify
@@ -84,7 +84,98 @@ CUSTODY_START_STATUSES = frozenset({Status.DETAINED, Status.PRE_TRIAL})
 MATCH_LIMIT = 200
 
 
-class NameVariantQuerySet(models.QuerySet):
+def public_person_q(prefix: str = "") -> Q:
+    """THE public rule: a person the public may see is published and not deleted.
+
+    Every other model's public() is this rule reached through its path to Person (`prefix`,
+    e.g. "defendant__person__"), plus that model's own privacy flag if it has one.
+    """
+    return Q(**{f"{prefix}publication_state": PublicationState.PUBLISHED, f"{prefix}deleted_at__isnull": True})
+
+
+class PersonFactQuerySet(models.QuerySet):
+    """A fact about one person: public while that person is public and the fact is not private.
+
+    Subclasses name their path to Person once (`person_field`), as readthedocs'
+    RelatedProjectQuerySetBase does with `project_field`.
+    """
+
+    person_field = "person"
+
+    def public(self):
+        """Facts the public may see: their person is public and they are not private themselves."""
+        return self.filter(public_person_q(f"{self.person_field}__"), self.own_public_q())
+
+    def own_public_q(self) -> Q:
+        """The model's own part of the rule (a private flag); nothing by default."""
+        return Q()
+
+
+class SharedRecordQuerySet(models.QuerySet):
+    """A record several people's facts point at (a case, a facility, a release group).
+
+    Public while at least one public fact points at it; pages then show only the public facts.
+    """
+
+    member_model = ""  # "app_label.Model" of the facts that point here
+    member_field = ""  # their foreign key to this model
+
+    def public(self):
+        """Records with at least one public fact pointing at them."""
+        from django.apps import apps
+
+        members = apps.get_model(self.member_model).objects.public()
+        return self.filter(Exists(members.filter(**{self.member_field: OuterRef("pk")})))
+
+
+class StatusEventQuerySet(PersonFactQuerySet):
+    pass
+
+
+class CustodyPeriodQuerySet(PersonFactQuerySet):
+    pass
+
+
+class ReleaseQuerySet(PersonFactQuerySet):
+    pass
+
+
+class DefendantQuerySet(PersonFactQuerySet):
+    pass
+
+
+class ChargeQuerySet(PersonFactQuerySet):
+    person_field = "defendant__person"
+
+
+class SentenceQuerySet(PersonFactQuerySet):
+    person_field = "defendant__person"
+
+
+class ExternalIdentifierQuerySet(PersonFactQuerySet):
+    def own_public_q(self) -> Q:
+        return ~Q(scheme__in=INTERNAL_IDENTIFIER_SCHEMES)
+
+
+class CaseQuerySet(SharedRecordQuerySet):
+    member_model = "prisoners.Defendant"
+    member_field = "case"
+
+
+class FacilityQuerySet(SharedRecordQuerySet):
+    member_model = "prisoners.CustodyPeriod"
+    member_field = "facility"
+
+
+class ReleaseGroupQuerySet(SharedRecordQuerySet):
+    member_model = "prisoners.Release"
+    member_field = "group"
+
+
+class NameVariantQuerySet(PersonFactQuerySet):
+    def own_public_q(self) -> Q:
+        return Q(is_private=False)
+
     def candidates_for(self, keys: tuple[str, ...]):
         """Variants that could match these name keys: a loose superset the ranking then scores.
 
@@ -102,8 +193,15 @@ class NameVariantQuerySet(models.QuerySet):
 
 class PersonQuerySet(models.QuerySet):
     def public(self):
-        """People the public may see: published ones only."""
-        return self.filter(publication_state=PublicationState.PUBLISHED)
+        """People the public may see: published and not deleted (public_person_q)."""
+        return self.filter(public_person_q())
+
+    def alive(self):
+        """People not deleted (deleted ones wait in the admin to be restored)."""
+        return self.filter(deleted_at__isnull=True)
+
+    def deleted(self):
+        return self.filter(deleted_at__isnull=False)
 
     def visible_to(self, user):
         """Everyone for staff who may view people in the admin; the public set otherwise."""
@@ -118,37 +216,45 @@ class PersonQuerySet(models.QuerySet):
         from sources.models import Citation, Document
 
         def cited(lookup):
-            return Prefetch(lookup, queryset=Citation.objects.select_related("source"))
+            # The facts are public (each list below reads through public()), so a citation of
+            # one is public unless it is private itself: Citation.publishable().
+            return Prefetch(lookup, queryset=Citation.objects.publishable().select_related("source"))
 
         return self.prefetch_related(
             cited("citations"),
-            Prefetch("name_variants", queryset=NameVariant.objects.prefetch_related(cited("citations"))),
-            "external_identifiers",
-            Prefetch("status_events", queryset=StatusEvent.objects.prefetch_related(cited("citations"))),
+            Prefetch("name_variants", queryset=NameVariant.objects.public().prefetch_related(cited("citations"))),
+            Prefetch("external_identifiers", queryset=ExternalIdentifier.objects.public()),
+            Prefetch("status_events", queryset=StatusEvent.objects.public().prefetch_related(cited("citations"))),
             Prefetch(
                 "releases",
-                queryset=Release.objects.select_related("group").prefetch_related(
-                    cited("citations"), cited("group__citations")
-                ),
+                queryset=Release.objects.public()
+                .select_related("group")
+                .prefetch_related(cited("citations"), cited("group__citations")),
             ),
             Prefetch(
                 "defendant_roles",
-                queryset=Defendant.objects.select_related("case").prefetch_related(
+                queryset=Defendant.objects.public()
+                .select_related("case")
+                .prefetch_related(
                     cited("case__citations"),
                     Prefetch("case__defendants", queryset=Person.objects.public(), to_attr="public_defendants"),
                     Prefetch(
                         "charges",
-                        queryset=Charge.objects.select_related("article").prefetch_related(cited("citations")),
+                        queryset=Charge.objects.public().select_related("article").prefetch_related(cited("citations")),
                     ),
-                    Prefetch("sentences", queryset=Sentence.objects.prefetch_related(cited("citations"))),
+                    Prefetch("sentences", queryset=Sentence.objects.public().prefetch_related(cited("citations"))),
                 ),
             ),
             Prefetch(
                 "custody_periods",
-                queryset=CustodyPeriod.objects.select_related("facility").prefetch_related(cited("citations")),
+                queryset=CustodyPeriod.objects.public().select_related("facility").prefetch_related(cited("citations")),
             ),
             Prefetch("documents", queryset=Document.objects.public(), to_attr="public_documents"),
         )
+
+    def recently_updated(self):
+        """Latest public change first (public_updated_at moves only with what readers can see)."""
+        return self.order_by(F("public_updated_at").desc(nulls_last=True), "pk")
 
     def in_custody(self):
         """People whose current status keeps them behind bars."""
@@ -206,23 +312,33 @@ class PersonQuerySet(models.QuerySet):
         )
 
     def matching(self, text: str):
-        """People named `text` in any spelling or script, closest first; none if no one is close."""
-        ranked = [match.person_id for match in self.name_matches(text, limit=MATCH_LIMIT)]
+        """People whose public names match `text` in any spelling or script, closest first.
+
+        Private names (a birth name, a pseudonym) never find anyone here: this is public search.
+        """
+        ranked = [
+            match.person_id
+            for match in self.name_matches(text, limit=MATCH_LIMIT, variants=NameVariant.objects.public())
+        ]
         if not ranked:
             return self.none()
         # models.Case, not the Case model of this module.
         order = models.Case(*(models.When(pk=pk, then=position) for position, pk in enumerate(ranked)))
         return self.filter(pk__in=ranked).order_by(order)
 
-    def name_matches(self, text: str, *, limit: int | None = None) -> list[identity.NameMatch]:
-        """Ranked matches of `text` against every name variant of the people in this queryset."""
+    def name_matches(self, text: str, *, limit: int | None = None, variants=None) -> list[identity.NameMatch]:
+        """Ranked matches of `text` against the name variants (all of them unless given) of these people.
+
+        For staff searches and duplicate checks; public search goes through matching().
+        """
         required = [word for word in identity.query_words(text) if not word.optional]
         if not required:
             return []
         # Every match must contain every required word, so the rarest (longest) one alone
         # yields a complete set of candidates, and the smallest.
         rarest = max(required, key=lambda word: word.length)
-        variants = NameVariant.objects.filter(person__in=self.values("pk")).candidates_for(tuple(rarest.readings))
+        variants = (NameVariant.objects.all() if variants is None else variants).filter(person__in=self.values("pk"))
+        variants = variants.candidates_for(tuple(rarest.readings))
         candidates = (
             identity.NameCandidate(person_id, variant_text, tuple(key_text.split()))
             for person_id, variant_text, key_text in variants.order_by().values_list("person_id", "text", "normalized")
@@ -245,6 +361,8 @@ class Person(models.Model):
         _("address for letters"), blank=True, help_text=_("Public: shown so readers can write to the person.")
     )
     photo = models.ImageField(_("photo"), upload_to=photo_upload_path, blank=True)
+    # The type found in the photo's content when it was re-encoded; served as is, never guessed.
+    photo_content_type = models.CharField(_("photo type"), max_length=100, blank=True, editable=False)
     publication_state = models.CharField(
         _("publication state"),
         max_length=16,
@@ -269,6 +387,20 @@ class Person(models.Model):
     total_term_code = models.CharField(_("total term"), max_length=16, blank=True, editable=False)
     expected_end_earliest = models.DateField(_("expected end of term, earliest"), null=True, blank=True, editable=False)
     expected_end_latest = models.DateField(_("expected end of term, latest"), null=True, blank=True, editable=False)
+    # Moves only with changes a reader can see (services.record_save): "recently updated" and
+    # sitemap lastmod must not reveal that someone edited private notes.
+    public_updated_at = models.DateTimeField(_("publicly updated at"), null=True, blank=True, editable=False)
+    # Deletion is soft, so an editor can restore a person with everything recorded under them.
+    deleted_at = models.DateTimeField(_("deleted at"), null=True, blank=True, editable=False, db_index=True)
+    merged_into = models.ForeignKey(
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+        verbose_name=_("merged into"),
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -281,7 +413,8 @@ class Person(models.Model):
         verbose_name = _("person")
         verbose_name_plural = _("people")
         ordering = ["display_name"]
-        permissions = [("publish_person", _("Can publish and withdraw people"))]
+        permissions = [("publish_person", _("Can publish and withdraw people and make their names public"))]
+        indexes = [models.Index(fields=["-public_updated_at"], name="person_public_updated_idx")]
 
     def __str__(self):
         return self.display_name
@@ -305,7 +438,8 @@ class Person(models.Model):
         return candidate
 
     def is_public(self) -> bool:
-        return self.publication_state == PublicationState.PUBLISHED
+        """The instance form of public_person_q, tested against PersonQuerySet.public()."""
+        return self.publication_state == PublicationState.PUBLISHED and self.deleted_at is None
 
     def is_in_custody(self) -> bool:
         return self.current_status in IN_CUSTODY_STATUSES
@@ -448,6 +582,11 @@ class NameVariant(models.Model):
     script = models.CharField(_("script"), max_length=4, choices=NameScript.choices, blank=True)
     language = models.CharField(_("language"), max_length=8, blank=True, help_text=_("e.g. be, ru, en, pl, de"))
     kind = models.CharField(_("kind"), max_length=32, choices=NameKind.choices, default=NameKind.PRESS_SPELLING)
+    is_private = models.BooleanField(
+        _("private"),
+        default=False,
+        help_text=_("A birth name, a pseudonym, a name family use: never shown, exported or searched publicly."),
+    )
     normalized = models.CharField(
         _("normalised form"),
         max_length=300,
@@ -483,6 +622,11 @@ class IdentifierScheme(models.TextChoices):
     VIASNA = "viasna", _("Viasna political prisoner page")
     WIKIDATA = "wikidata", _("Wikidata item")
     OTHER = "other", _("other tracker")
+    IMPORT = "import", _("import identifier (internal)")
+
+
+# Identifiers that only make sense inside the organisation; never published.
+INTERNAL_IDENTIFIER_SCHEMES = frozenset({IdentifierScheme.IMPORT})
 
 
 IDENTIFIER_URLS = {
@@ -497,6 +641,8 @@ class ExternalIdentifier(models.Model):
     value = models.CharField(_("identifier"), max_length=200)
 
     history = HistoricalRecords()
+
+    objects = ExternalIdentifierQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("external identifier")
@@ -513,7 +659,9 @@ class ExternalIdentifier(models.Model):
 
 
 class Case(models.Model):
-    title = models.CharField(_("title"), max_length=300)
+    # Written by researchers, never generated: a title made of a defendant's name would show
+    # an unpublished person's name on a published co-defendant's page.
+    title = models.CharField(_("title"), max_length=300, blank=True)
     case_number = models.CharField(_("case number"), max_length=100, blank=True)
     court = models.CharField(_("court"), max_length=200, blank=True)
     jurisdiction = models.CharField(_("jurisdiction"), max_length=100, blank=True, default="Belarus")
@@ -523,13 +671,16 @@ class Case(models.Model):
     citations = GenericRelation("sources.Citation")
     history = HistoricalRecords()
 
+    objects = CaseQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("case")
         verbose_name_plural = _("cases")
         ordering = ["title"]
 
     def __str__(self):
-        return f"{self.title} ({self.case_number})" if self.case_number else self.title
+        title = self.title or gettext("untitled case")
+        return f"{title} ({self.case_number})" if self.case_number else title
 
     def public_page_url(self) -> str:
         return ""
@@ -543,6 +694,8 @@ class Defendant(models.Model):
     note = models.CharField(_("note"), max_length=300, blank=True)
 
     history = HistoricalRecords()
+
+    objects = DefendantQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("defendant in a case")
@@ -588,6 +741,8 @@ class Charge(models.Model):
 
     citations = GenericRelation("sources.Citation")
     history = HistoricalRecords()
+
+    objects = ChargeQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("charge")
@@ -645,6 +800,8 @@ class Sentence(models.Model):
     citations = GenericRelation("sources.Citation")
     history = HistoricalRecords()
 
+    objects = SentenceQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("sentence")
         verbose_name_plural = _("sentences")
@@ -681,6 +838,8 @@ class Facility(models.Model):
 
     history = HistoricalRecords()
 
+    objects = FacilityQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("facility")
         verbose_name_plural = _("facilities")
@@ -699,6 +858,8 @@ class CustodyPeriod(models.Model):
 
     citations = GenericRelation("sources.Citation")
     history = HistoricalRecords()
+
+    objects = CustodyPeriodQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("custody period")
@@ -720,6 +881,8 @@ class StatusEvent(models.Model):
 
     citations = GenericRelation("sources.Citation")
     history = HistoricalRecords()
+
+    objects = StatusEventQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("status event")
@@ -762,6 +925,8 @@ class ReleaseGroup(models.Model):
     citations = GenericRelation("sources.Citation")
     history = HistoricalRecords()
 
+    objects = ReleaseGroupQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("release group")
         verbose_name_plural = _("release groups")
@@ -798,6 +963,8 @@ class Release(models.Model):
 
     citations = GenericRelation("sources.Citation")
     history = HistoricalRecords()
+
+    objects = ReleaseQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("release")

@@ -25,6 +25,9 @@ CSV_COLUMNS = [
 ]
 _JSON_SCRIPT_ESCAPES = {ord(">"): "\\u003E", ord("<"): "\\u003C", ord("&"): "\\u0026"}
 SCHEMA_GENDER = {Gender.FEMALE: "https://schema.org/Female", Gender.MALE: "https://schema.org/Male"}
+# OWASP's CSV injection advice (https://owasp.org/www-community/attacks/CSV_Injection): a spreadsheet
+# reads a cell starting with one of these as a formula, so such a cell is prefixed with a single quote.
+SPREADSHEET_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 def profile_url_prefix(request) -> str:
@@ -51,9 +54,20 @@ def export_row(person: Person, url_prefix: str) -> dict:
     }
 
 
+def spreadsheet_safe(value):
+    """A CSV cell a spreadsheet will show as text, never run as a formula; used by every CSV the app writes.
+
+    Only strings are changed: a number stays a number (none of the exports holds a negative one).
+    """
+    if isinstance(value, str) and value.startswith(SPREADSHEET_FORMULA_STARTS):
+        return f"'{value}"
+    return value
+
+
 def csv_row(person: Person, url_prefix: str) -> list:
+    # The JSON export shares export_row unchanged: only a spreadsheet runs formulas.
     row = export_row(person, url_prefix)
-    return [row[column] for column in CSV_COLUMNS]
+    return [spreadsheet_safe(row[column]) for column in CSV_COLUMNS]
 
 
 def person_json_ld(person: Person, request) -> str:

@@ -1,22 +1,31 @@
-"""Changes of state for people: status derivation, publication, releases."""
+"""Changes of state: the one write path for records, status derivation, publication, merging.
+
+Every change of a research record goes through record_save() / record_delete() or a service
+built on them: each takes `acting_user`, checks the permission, writes history with that
+user and a reason, keeps the people it touches up to date, and moves their "last public
+change" only when a reader can see the difference. The admin, the intake, the CSV import,
+the demo loader and tasks all call these; none of them saves a record itself.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
 
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
+from django.db import models, transaction
 from django.utils import timezone
 
 from casetracker.dates import DateBounds
 
-from . import identity
+from . import identity, roles
 from .models import (
     CURRENT_STATUS_FOR_EVENT,
     RECOGNITION_STATUSES,
+    Defendant,
     Digest,
     DigestKind,
     ExpectedEnd,
@@ -33,7 +42,260 @@ from .models import (
 RELEASE_STATUSES = frozenset({Status.RELEASED})
 # Name matches at or above this score are shown to researchers as likely duplicates.
 DUPLICATE_THRESHOLD = 95
-NOT_ALLOWED_TO_PUBLISH = "Only editors may publish or withdraw people."
+NOT_ALLOWED = "You do not have permission to make this change."
+NOT_ALLOWED_TO_PUBLISH = "Only editors may publish or withdraw people, or make a name, citation or document public."
+NOT_ALLOWED_TO_REMOVE = "Only editors may delete, restore or merge people."
+NOT_ALLOWED_TO_MERGE = "Only editors may merge people."
+CANNOT_MERGE_WITH_ITSELF = "A person cannot be merged with itself."
+NOT_DELETED = "This person is not deleted."
+VERSION_OF_ANOTHER_RECORD = "That version belongs to another record."
+
+# Written only by person_status_refresh() and the delete/restore/merge services.
+PERSON_DERIVED_FIELDS = frozenset(
+    {
+        "id",
+        "current_status",
+        "current_status_since",
+        "is_recognised",
+        "custody_started_on",
+        "released_on",
+        "total_term_days",
+        "total_term_code",
+        "expected_end_earliest",
+        "expected_end_latest",
+        "public_updated_at",
+        "deleted_at",
+        "merged_into",
+    }
+)
+# Fields a reader never sees: changing only these is not a public change.
+PRIVATE_PERSON_FIELDS = frozenset({"private_notes", "updated_at"})
+# The field that decides visibility per model, and which value is the private (safe) one.
+# Moving toward private is open to researchers (hiding a leaked contact must be quick);
+# moving away from it needs the model's publish permission (roles.PUBLISH_PERMISSIONS).
+VISIBILITY_FIELDS = {
+    "prisoners.namevariant": ("is_private", True),
+    "sources.citation": ("is_private", True),
+    "sources.document": ("is_public", False),
+}
+# A new name or citation may be public at once, like any new fact on a published record; a
+# document is restricted until an editor makes it public, whoever uploads it.
+STARTS_PRIVATE = frozenset({"sources.document"})
+
+
+def _label(model_or_obj) -> str:
+    return model_or_obj._meta.label_lower
+
+
+def _require(user, permission: str, message: str = NOT_ALLOWED) -> None:
+    if user is None or not user.has_perm(permission):
+        raise PermissionDenied(message)
+
+
+def _permission(obj: models.Model, action: str) -> str:
+    """The permission for `action` on `obj`; an m2m link row counts as a change of its owner."""
+    opts = obj._meta
+    if opts.auto_created:  # e.g. Document.people.through: changing the document's people
+        owner = next(f.related_model for f in opts.fields if f.is_relation and f.related_model is not Person)
+        return f"{owner._meta.app_label}.change_{owner._meta.model_name}"
+    return f"{opts.app_label}.{action}_{opts.model_name}"
+
+
+def _with_history(obj: models.Model, acting_user, reason: str) -> None:
+    if getattr(acting_user, "pk", None) is not None:
+        obj._history_user = acting_user
+    obj._change_reason = reason or None
+
+
+def person_ids_of(obj: models.Model) -> set[int]:
+    """The people a record is about: those whose pages it can appear on."""
+    if obj is None:
+        return set()
+    if isinstance(obj, Person):
+        return {obj.pk} if obj.pk else set()
+    queryset = type(obj)._default_manager.get_queryset()
+    path = getattr(queryset, "person_field", None)
+    if path:
+        target = obj
+        for part in path.split("__")[:-1]:
+            target = getattr(target, part, None)
+        person_id = getattr(target, f"{path.split('__')[-1]}_id", None)
+        return {person_id} if person_id else set()
+    from sources.models import Citation, Document
+
+    if isinstance(obj, Citation):
+        return person_ids_of(obj.content_object)
+    if isinstance(obj, Document):
+        return set(obj.people.values_list("pk", flat=True)) if obj.pk else set()
+    if obj._meta.auto_created:
+        return {getattr(obj, f.attname) for f in obj._meta.fields if f.is_relation and f.related_model is Person}
+    if isinstance(obj, ReleaseGroup):
+        return set(obj.releases.values_list("person_id", flat=True))
+    if obj._meta.label_lower == "prisoners.case":
+        return set(Defendant.objects.filter(case=obj).values_list("person_id", flat=True))
+    return set()
+
+
+def _is_public(obj: models.Model) -> bool:
+    """Whether the record as stored now is on a public surface, by its model's public()."""
+    if obj.pk is None:
+        return False
+    public = getattr(type(obj)._default_manager, "public", None)
+    if public is not None:
+        return public().filter(pk=obj.pk).exists()
+    return bool(person_ids_of(obj) & set(Person.objects.public().values_list("pk", flat=True)))
+
+
+def _changed_fields(old: models.Model | None, obj: models.Model) -> set[str]:
+    if old is None:
+        return {f.name for f in obj._meta.concrete_fields}
+    return {f.name for f in obj._meta.concrete_fields if getattr(old, f.attname) != getattr(obj, f.attname)}
+
+
+def _check_visibility(acting_user, old: models.Model | None, obj: models.Model) -> None:
+    """Whatever makes something public needs the publish permission (Editors)."""
+    label = _label(obj)
+    if label == "prisoners.person":
+        was = old.publication_state if old else PublicationState.DRAFT
+        if obj.publication_state != was:
+            _require(acting_user, roles.PUBLISH_PERMISSIONS[label], NOT_ALLOWED_TO_PUBLISH)
+        return
+    if label in VISIBILITY_FIELDS:
+        field, private_value = VISIBILITY_FIELDS[label]
+        if old is None and label not in STARTS_PRIVATE:
+            return
+        was = getattr(old, field) if old else private_value
+        if was == private_value and getattr(obj, field) != private_value:
+            _require(acting_user, roles.PUBLISH_PERMISSIONS[label], NOT_ALLOWED_TO_PUBLISH)
+
+
+def _people_touched(person_ids: Iterable[int], *, public_change: bool, refresh: bool, acting_user) -> None:
+    people = Person.objects.filter(pk__in=set(person_ids))
+    for person in people:
+        if refresh:
+            person_status_refresh(person=person, acting_user=acting_user)
+    if public_change:
+        people.public().update(public_updated_at=timezone.now())
+
+
+@transaction.atomic
+def record_save(*, acting_user, obj: models.Model, reason: str = "", m2m: dict | None = None) -> models.Model:
+    """Create or change one record (and its many-to-many values) as `acting_user`.
+
+    Checks the add/change permission and, for what decides visibility, the publish
+    permission; writes history with the user and the reason; refreshes the derived status of
+    every person the record was or is about (a fact moved to another person refreshes both);
+    moves their public "last updated" only if the record was or is public.
+    """
+    old = type(obj)._default_manager.filter(pk=obj.pk).first() if obj.pk else None
+    _require(acting_user, _permission(obj, "change" if old else "add"))
+    _check_visibility(acting_user, old, obj)
+    changed = _changed_fields(old, obj)
+    before = person_ids_of(old)
+    was_public = _is_public(old) if old else False
+    if isinstance(obj, Person) and obj.publication_state == PublicationState.PUBLISHED and not obj.published_at:
+        obj.published_at = timezone.now()
+    _with_history(obj, acting_user, reason)
+    if isinstance(obj, Person) and old is not None:
+        # Derived fields are person_status_refresh()'s alone: a stale instance must not undo them.
+        obj.save(update_fields=[f.name for f in Person._meta.concrete_fields if f.name not in PERSON_DERIVED_FIELDS])
+    else:
+        obj.save()
+    for name, values in (m2m or {}).items():
+        getattr(obj, name).set(values)
+    if isinstance(obj, Person):
+        # Private notes alone move nothing a reader sees; publishing moves everything.
+        newly_public = old is None or not old.is_public()
+        public_change = obj.is_public() and (newly_public or bool(changed - PRIVATE_PERSON_FIELDS))
+    else:
+        public_change = was_public or _is_public(obj)
+    _people_touched(
+        before | person_ids_of(obj),
+        public_change=public_change,
+        refresh=not isinstance(obj, Person),
+        acting_user=acting_user,
+    )
+    return obj
+
+
+@transaction.atomic
+def record_delete(*, acting_user, obj: models.Model, reason: str = "") -> None:
+    """Delete one record as `acting_user`; a person is only marked deleted (person_delete)."""
+    if isinstance(obj, Person):
+        person_delete(acting_user=acting_user, person=obj, reason=reason)
+        return
+    _require(acting_user, _permission(obj, "delete"))
+    people = person_ids_of(obj)
+    was_public = _is_public(obj)
+    _with_history(obj, acting_user, reason or "deleted")
+    obj.delete()
+    _people_touched(people, public_change=was_public, refresh=True, acting_user=acting_user)
+
+
+@transaction.atomic
+def person_delete(*, acting_user, person: Person, reason: str = "") -> Person:
+    """Take a person and everything under them off every surface; an editor can restore them."""
+    _require(acting_user, roles.REMOVE_PERSON, NOT_ALLOWED_TO_REMOVE)
+    person.deleted_at = timezone.now()
+    _with_history(person, acting_user, reason or "deleted")
+    person.save(update_fields=["deleted_at", "updated_at"])
+    return person
+
+
+@transaction.atomic
+def person_restore(*, acting_user, person: Person, reason: str = "") -> Person:
+    """Bring back a deleted person with everything recorded under them."""
+    _require(acting_user, roles.REMOVE_PERSON, NOT_ALLOWED_TO_REMOVE)
+    if person.deleted_at is None:
+        raise ValueError(NOT_DELETED)
+    person.deleted_at = None
+    person.merged_into = None
+    _with_history(person, acting_user, reason or "restored")
+    person.save(update_fields=["deleted_at", "merged_into", "updated_at"])
+    if person.is_public():
+        Person.objects.filter(pk=person.pk).update(public_updated_at=timezone.now())
+    return person
+
+
+# Derived or bookkeeping fields a restored version never overwrites.
+NOT_RESTORED_FIELDS = frozenset(
+    {
+        "id",
+        "created_at",
+        "updated_at",
+        "deleted_at",
+        "merged_into",
+        "public_updated_at",
+        "normalized",
+        "current_status",
+        "current_status_since",
+        "is_recognised",
+        "custody_started_on",
+        "released_on",
+        "total_term_days",
+        "total_term_code",
+        "expected_end_earliest",
+        "expected_end_latest",
+    }
+)
+
+
+@transaction.atomic
+def record_restore_version(*, acting_user, obj: models.Model, history_id: int) -> models.Model:
+    """Make a record hold the values of one of its earlier versions again (Editors).
+
+    The version's values go through record_save like any edit, so permissions, history and
+    derived fields work as for a hand edit; bookkeeping fields stay as they are.
+    """
+    _require(acting_user, roles.REMOVE_PERSON, NOT_ALLOWED_TO_REMOVE)
+    version = obj.history.get(history_id=history_id)
+    if version.instance.pk != obj.pk:
+        raise ValueError(VERSION_OF_ANOTHER_RECORD)
+    for field in obj._meta.concrete_fields:
+        if field.name not in NOT_RESTORED_FIELDS and hasattr(version, field.attname):
+            setattr(obj, field.attname, getattr(version, field.attname))
+    when = timezone.localtime(version.history_date).strftime("%Y-%m-%d %H:%M")
+    return record_save(acting_user=acting_user, obj=obj, reason=f"restored the version of {when}")
 
 
 def _timeline_entry(fact, status: str, rank: int):
@@ -45,12 +307,12 @@ def _timeline_entry(fact, status: str, rank: int):
 
 
 @transaction.atomic
-def person_status_refresh(*, person: Person) -> Person:
+def person_status_refresh(*, person: Person, acting_user=None) -> Person:
     """Recompute and store the current status, and the list's sort keys, from the record.
 
-    The one place these derived fields are written: admin saves, imports and services call
-    it. Releases count as "released" (or "died in custody") events on their date;
-    recognition events only decide `is_recognised`.
+    The one place these derived fields are written; record_save() and record_delete() call it
+    for every person a changed fact is about. Releases count as "released" (or "died in
+    custody") events on their date; recognition events only decide `is_recognised`.
     """
     timeline = sorted(
         [_timeline_entry(event, event.status, 0) for event in StatusEvent.objects.filter(person=person)]
@@ -80,50 +342,41 @@ def person_status_refresh(*, person: Person) -> Person:
     if any(getattr(person, field) != value for field, value in derived.items()):
         for field, value in derived.items():
             setattr(person, field, value)
-        person._change_reason = "status derived from events"
+        _with_history(person, acting_user, "status derived from events")
         person.save(update_fields=[*derived, "updated_at"])
     return person
 
 
-def _require_publisher(user) -> None:
-    if user is not None and not user.has_perm("prisoners.publish_person"):
-        raise PermissionDenied(NOT_ALLOWED_TO_PUBLISH)
-
-
 @transaction.atomic
-def person_publish(*, person: Person, user=None) -> Person:
+def person_publish(*, acting_user, person: Person) -> Person:
     """Make a person's public page visible. Editors only."""
-    _require_publisher(user)
+    _require(acting_user, roles.PUBLISH_PERMISSIONS["prisoners.person"], NOT_ALLOWED_TO_PUBLISH)
     person.publication_state = PublicationState.PUBLISHED
     person.published_at = person.published_at or timezone.now()
-    person._change_reason = "published"
-    person.save(update_fields=["publication_state", "published_at", "updated_at"])
-    return person
+    return record_save(acting_user=acting_user, obj=person, reason="published")
 
 
 @transaction.atomic
-def person_withdraw(*, person: Person, user=None) -> Person:
+def person_withdraw(*, acting_user, person: Person) -> Person:
     """Take a person's page off every public surface. Editors only."""
-    _require_publisher(user)
+    _require(acting_user, roles.PUBLISH_PERMISSIONS["prisoners.person"], NOT_ALLOWED_TO_PUBLISH)
     person.publication_state = PublicationState.WITHDRAWN
-    person._change_reason = "withdrawn"
-    person.save(update_fields=["publication_state", "updated_at"])
-    return person
+    return record_save(acting_user=acting_user, obj=person, reason="withdrawn")
 
 
 @transaction.atomic
 def release_record(
     *,
+    acting_user,
     person: Person,
     date: str,
     release_type: str,
     group: ReleaseGroup | None = None,
     note: str = "",
 ) -> Release:
-    """Record a release and bring the person's current status up to date."""
-    release = Release.objects.create(person=person, date=date, release_type=release_type, group=group, note=note)
-    person_status_refresh(person=person)
-    return release
+    """Record a release; the person's current status follows."""
+    release = Release(person=person, date=date, release_type=release_type, group=group, note=note)
+    return record_save(acting_user=acting_user, obj=release, reason="release recorded")
 
 
 def _name_fields(person: Person) -> list[tuple[str, str]]:
@@ -136,14 +389,15 @@ def _name_fields(person: Person) -> list[tuple[str, str]]:
 
 
 @transaction.atomic
-def person_names_sync(*, person: Person) -> Person:
+def person_names_sync(*, acting_user, person: Person) -> Person:
     """Make the names on the person's own record searchable as name variants."""
     existing = set(person.name_variants.values_list("text", flat=True))
     for text, language in _name_fields(person):
         text = text.strip()
         if text and text not in existing:
             kind = NameKind.NATIVE if language else NameKind.OFFICIAL_ROMANISATION
-            NameVariant.objects.create(person=person, text=text, language=language, kind=kind)
+            variant = NameVariant(person=person, text=text, language=language, kind=kind)
+            record_save(acting_user=acting_user, obj=variant, reason="name on the person's record")
             existing.add(text)
     return person
 
@@ -159,7 +413,7 @@ def person_likely_duplicates(*, person: Person, threshold: float = DUPLICATE_THR
     """Other people whose names match this person's full names closely, best first."""
     names = {text for text, _language in _name_fields(person) if text.strip()}
     names |= set(person.name_variants.values_list("text", flat=True))
-    others = Person.objects.exclude(pk=person.pk)
+    others = Person.objects.alive().exclude(pk=person.pk)
     best: dict[int, tuple[float, str]] = {}
     for name in names:
         for match in others.name_matches(name):
@@ -170,73 +424,150 @@ def person_likely_duplicates(*, person: Person, threshold: float = DUPLICATE_THR
     return sorted(ranked, key=lambda duplicate: (-duplicate.score, duplicate.person.pk))
 
 
-NOT_ALLOWED_TO_MERGE = "Only editors may merge people."
-CANNOT_MERGE_WITH_ITSELF = "A person cannot be merged with itself."
+# The person fields a merge reconciles; names and the photo are handled on their own.
+MERGE_FIELDS = ("birth_date", "gender", "occupation", "region", "biography", "letters_address")
+MERGE_NAME_FIELDS = ("display_name", "name_latin", "name_be", "name_ru")
+
+
+@dataclass(frozen=True)
+class MergeConflict:
+    """A field both records fill with different values: one is kept, the other becomes a note."""
+
+    field: str
+    label: str
+    kept_value: str
+    merged_value: str
+
+
+def person_merge_conflicts(*, kept: Person, merged: Person) -> list[MergeConflict]:
+    """The fields on which two records disagree, for the merge confirmation page."""
+    conflicts = []
+    for name in (*MERGE_NAME_FIELDS, *MERGE_FIELDS, "photo"):
+        field = Person._meta.get_field(name)
+        ours, theirs = str(getattr(kept, name) or ""), str(getattr(merged, name) or "")
+        if ours and theirs and ours != theirs:
+            shown = [field.choices and dict(field.choices).get(value, value) or value for value in (ours, theirs)]
+            conflicts.append(MergeConflict(name, str(field.verbose_name), *shown))
+    return conflicts
+
+
+def _merge_person_fields(kept: Person, merged: Person, take: set[str]) -> tuple[list[str], list[str]]:
+    """Fill `kept` from `merged`; returns (names to keep as variants, notes for the losers)."""
+    names, notes = [], []
+    for name in (*MERGE_NAME_FIELDS, *MERGE_FIELDS):
+        ours, theirs = getattr(kept, name), getattr(merged, name)
+        if not theirs or ours == theirs:
+            continue
+        if not ours or name in take:
+            setattr(kept, name, theirs)
+            loser = ours
+        else:
+            loser = theirs
+        if not loser:
+            continue
+        if name in MERGE_NAME_FIELDS:
+            names.append(loser)
+        else:
+            label = Person._meta.get_field(name).verbose_name
+            notes.append(f"{label} (from the merged record): {loser}")
+    if merged.private_notes and merged.private_notes not in kept.private_notes:
+        notes.append(merged.private_notes)
+    return names, notes
 
 
 @transaction.atomic
-def person_merge(*, kept: Person, merged: Person, user=None) -> Person:
-    """Move everything recorded about `merged` onto `kept`, then delete `merged`.
+def person_merge(*, acting_user, kept: Person, merged: Person, take: Iterable[str] = ()) -> Person:
+    """Move everything recorded about `merged` onto `kept`, losing nothing; `merged` is marked merged.
 
-    Rows are moved with save(), not update(), so each move is in their history; the
-    merged person's own history is kept by the deletion record.
+    Where both records hold a value, `kept`'s wins unless the field is in `take`; the other
+    value stays as a name variant (names) or in the private notes (everything else). Every
+    fact, citation and document moves through record_save(), so each move is in history; a
+    second photo becomes a restricted document of the kept person, so no file is orphaned.
     """
-    if user is not None and not user.has_perm("prisoners.delete_person"):
-        raise PermissionDenied(NOT_ALLOWED_TO_MERGE)
+    _require(acting_user, roles.REMOVE_PERSON, NOT_ALLOWED_TO_MERGE)
     if kept.pk == merged.pk:
         raise ValueError(CANNOT_MERGE_WITH_ITSELF)
-    from sources.models import Citation
+    from sources.models import Citation, Document, DocumentKind
 
-    kept_names = set(kept.name_variants.values_list("text", flat=True))
-    for variant in merged.name_variants.all():
-        if variant.text in kept_names:
-            continue
-        variant.person = kept
-        variant._change_reason = f"merged from person {merged.pk}"
-        variant.save()
-        kept_names.add(variant.text)
-    for text, language in _name_fields(merged):
-        if text.strip() and text not in kept_names:
-            NameVariant.objects.create(person=kept, text=text, language=language, kind=NameKind.OTHER)
-            kept_names.add(text)
-
-    kept_identifiers = set(kept.external_identifiers.values_list("scheme", "value"))
-    for identifier in merged.external_identifiers.all():
-        if (identifier.scheme, identifier.value) not in kept_identifiers:
-            identifier.person = kept
-            identifier.save()
-
-    for related in (merged.status_events.all(), merged.custody_periods.all(), merged.releases.all()):
-        for fact in related:
-            fact.person = kept
-            fact._change_reason = f"merged from person {merged.pk}"
-            fact.save()
-
-    for role in merged.defendant_roles.all():
-        same_case = kept.defendant_roles.filter(case=role.case).first()
-        if same_case is None:
-            role.person = kept
-            role.save()
-            continue
-        for fact in [*role.charges.all(), *role.sentences.all()]:
-            fact.defendant = same_case
-            fact.save()
-        role.delete()
+    reason = f"merged from person {merged.pk}"
+    take = set(take)
+    names, notes = _merge_person_fields(kept, merged, take)
+    photo_left_over = None
+    if merged.photo and (not kept.photo or "photo" in take):
+        photo_left_over = kept.photo.name if kept.photo else None
+        left_type = kept.photo_content_type
+        kept.photo, kept.photo_content_type = merged.photo.name, merged.photo_content_type
+    elif merged.photo:
+        photo_left_over, left_type = merged.photo.name, merged.photo_content_type
+    if notes:
+        kept.private_notes = "\n\n".join(filter(None, [kept.private_notes, *notes]))
+    record_save(acting_user=acting_user, obj=kept, reason=f"merged with {merged.display_name} (person {merged.pk})")
 
     person_type = ContentType.objects.get_for_model(Person)
     for citation in Citation.objects.filter(content_type=person_type, object_id=merged.pk):
         citation.object_id = kept.pk
-        citation.save()
-    for document in merged.documents.all():
-        document.people.add(kept)
+        record_save(acting_user=acting_user, obj=citation, reason=reason)
 
-    if merged.private_notes and merged.private_notes not in kept.private_notes:
-        kept.private_notes = "\n\n".join(filter(None, [kept.private_notes, merged.private_notes]))
-    kept._change_reason = f"merged with {merged.display_name} (person {merged.pk})"
-    kept.save()
-    merged._change_reason = f"merged into person {kept.pk}"
-    merged.delete()
-    return person_status_refresh(person=kept)
+    kept_variants = {variant.text: variant for variant in kept.name_variants.all()}
+    variant_type = ContentType.objects.get_for_model(NameVariant)
+    for variant in merged.name_variants.all():
+        same = kept_variants.get(variant.text)
+        if same is None:
+            variant.person = kept
+            record_save(acting_user=acting_user, obj=variant, reason=reason)
+            kept_variants[variant.text] = variant
+            continue
+        # The same spelling on both: its citations join the kept one's.
+        for citation in Citation.objects.filter(content_type=variant_type, object_id=variant.pk):
+            citation.object_id = same.pk
+            record_save(acting_user=acting_user, obj=citation, reason=reason)
+    for text in names:
+        if text not in kept_variants:
+            variant = NameVariant(person=kept, text=text, kind=NameKind.OTHER)
+            kept_variants[text] = record_save(acting_user=acting_user, obj=variant, reason=reason)
+
+    facts = [
+        *merged.external_identifiers.all(),
+        *merged.status_events.all(),
+        *merged.custody_periods.all(),
+        *merged.releases.all(),
+    ]
+    for fact in facts:
+        fact.person = kept
+        record_save(acting_user=acting_user, obj=fact, reason=reason)
+    for role in merged.defendant_roles.all():
+        same_case = kept.defendant_roles.filter(case=role.case).first()
+        if same_case is None:
+            role.person = kept
+            record_save(acting_user=acting_user, obj=role, reason=reason)
+            continue
+        for fact in [*role.charges.all(), *role.sentences.all()]:
+            fact.defendant = same_case
+            record_save(acting_user=acting_user, obj=fact, reason=reason)
+        if role.note and role.note not in same_case.note:
+            same_case.note = "; ".join(filter(None, [same_case.note, role.note]))
+            record_save(acting_user=acting_user, obj=same_case, reason=reason)
+
+    for document in Document.objects.filter(people=merged):
+        people = [*document.people.exclude(pk=merged.pk), kept]
+        record_save(acting_user=acting_user, obj=document, m2m={"people": people}, reason=reason)
+    if photo_left_over:
+        document = Document(
+            file=photo_left_over,
+            title=f"Photo of {merged.display_name} (from a merged record)",
+            kind=DocumentKind.PHOTO,
+            is_public=False,
+            content_type=left_type,
+        )
+        record_save(acting_user=acting_user, obj=document, m2m={"people": [kept]}, reason=reason)
+
+    merged.merged_into = kept
+    merged.deleted_at = timezone.now()
+    if photo_left_over != merged.photo.name and merged.photo.name == kept.photo.name:
+        merged.photo = ""  # the file is the kept person's now
+    _with_history(merged, acting_user, f"merged into person {kept.pk}")
+    merged.save(update_fields=["merged_into", "deleted_at", "photo", "updated_at"])
+    return person_status_refresh(person=kept, acting_user=acting_user)
 
 
 def find_mentions(text: str, *, people=None) -> list[identity.Mention]:
@@ -269,7 +600,8 @@ def likely_duplicate_pairs(*, threshold: float = DUPLICATE_THRESHOLD) -> list[Du
     """
     names: dict[int, list[tuple[str, tuple[str, ...]]]] = defaultdict(list)
     groups: dict[str, set[int]] = defaultdict(set)
-    for person_id, text, key_text in NameVariant.objects.values_list("person_id", "text", "normalized"):
+    variants = NameVariant.objects.filter(person__deleted_at__isnull=True)
+    for person_id, text, key_text in variants.values_list("person_id", "text", "normalized"):
         keys = tuple(key_text.split())
         names[person_id].append((text, keys))
         for key in keys:

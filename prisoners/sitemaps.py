@@ -16,15 +16,15 @@ class StaticPagesSitemap(Sitemap):
 
 class PersonSitemap(Sitemap):
     def items(self):
-        return Person.objects.public().only("slug", "updated_at").order_by("pk")
+        return Person.objects.public().only("slug", "public_updated_at").order_by("pk")
 
     def lastmod(self, person):
-        return person.updated_at
+        return person.public_updated_at
 
 
 class ReleaseGroupSitemap(Sitemap):
     def items(self):
-        return ReleaseGroup.objects.filter(releases__person__in=Person.objects.public()).distinct().order_by("pk")
+        return ReleaseGroup.objects.public().order_by("pk")
 
 
 class SourceSitemap(Sitemap):

@@ -11,7 +11,7 @@ from sources.footnotes import Footnotes
 from sources.models import Citation
 
 from .filters import PersonFilter
-from .models import Person, ReleaseGroup
+from .models import Person, Release, ReleaseGroup
 from .presentation import CSV_COLUMNS, csv_row, export_row, person_json_ld, profile_url_prefix
 
 PAGE_SIZES = (10, 25, 50, 100)
@@ -24,7 +24,7 @@ def home(request):
         "prisoners/home.html",
         {
             "counts": people.headline_counts(timezone.localdate()),
-            "recent": people.order_by("-updated_at")[:10],
+            "recent": people.recently_updated()[:10],
         },
     )
 
@@ -78,7 +78,8 @@ def person_list_json(request):
 
 
 def _cited(lookup: str) -> Prefetch:
-    return Prefetch(lookup, queryset=Citation.objects.select_related("source"))
+    # For facts read through their public(): a citation of a public fact is public unless private.
+    return Prefetch(lookup, queryset=Citation.objects.publishable().select_related("source"))
 
 
 def person_detail(request, slug):
@@ -101,13 +102,20 @@ def person_photo(request, slug):
     person = get_object_or_404(Person.objects.visible_to(request.user), slug=slug)
     if not person.photo:
         raise Http404
-    return FileResponse(person.photo.open("rb"))
+    # The type the upload pipeline found in the content, never one guessed from the file name.
+    response = FileResponse(
+        person.photo.open("rb"), content_type=person.photo_content_type or "application/octet-stream"
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "sandbox"
+    return response
 
 
 def release_group_detail(request, slug):
-    group = get_object_or_404(ReleaseGroup.objects.prefetch_related(_cited("citations")), slug=slug)
+    group = get_object_or_404(ReleaseGroup.objects.public().prefetch_related(_cited("citations")), slug=slug)
     releases = (
-        group.releases.filter(person__in=Person.objects.public())
+        Release.objects.public()
+        .filter(group=group)
         .select_related("person")
         .prefetch_related(_cited("citations"))
         .order_by("person__display_name")

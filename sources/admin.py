@@ -11,10 +11,11 @@ from django.template.defaultfilters import filesizeformat
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
-from simple_history.admin import SimpleHistoryAdmin
+
+from prisoners.admin_base import ServiceAdmin
 
 from .admin_intake import SourceIntakeAdminMixin
-from .documents import ALLOWED_EXTENSIONS, check_upload, document_queue_process, strip_image_metadata
+from .documents import ALLOWED_EXTENSIONS, clean_upload, document_queue_process
 from .models import Certainty, Citation, Document, Snapshot, Source
 from .services import citation_add
 
@@ -24,7 +25,7 @@ QUOTE_WITHOUT_SOURCE = _("Choose the source this quote comes from.")
 class CitationInline(GenericTabularInline):
     model = Citation
     extra = 0
-    fields = ["source", "quote", "locator", "certainty", "field_name", "claim"]
+    fields = ["source", "quote", "locator", "certainty", "field_name", "claim", "is_private"]
     autocomplete_fields = ["source"]
     formfield_overrides = {Citation._meta.get_field("quote").__class__: {"widget": forms.Textarea(attrs={"rows": 2})}}
 
@@ -53,12 +54,13 @@ class CitedFactForm(forms.ModelForm):
 CITE_FIELDS = ["cite_source", "cite_quote", "cite_certainty"]
 
 
-def cite_from_form(form: forms.Form) -> None:
+def cite_from_form(form: forms.Form, *, acting_user) -> None:
     """Store the quick citation a CitedFactForm carried, once its fact is saved."""
     data = getattr(form, "cleaned_data", None) or {}
     if not data.get("cite_source") or not form.instance.pk or data.get("DELETE"):
         return
     citation_add(
+        acting_user=acting_user,
         fact=form.instance,
         source=data["cite_source"],
         quote=data.get("cite_quote", ""),
@@ -71,13 +73,13 @@ class CitingAdminMixin:
 
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
-        cite_from_form(form)
+        cite_from_form(form, acting_user=request.user)
 
     def save_formset(self, request, form, formset, change):
         super().save_formset(request, form, formset, change)
         for inline_form in formset.forms:
             if isinstance(inline_form, CitedFactForm):
-                cite_from_form(inline_form)
+                cite_from_form(inline_form, acting_user=request.user)
 
 
 class CitationCountMixin:
@@ -105,7 +107,7 @@ class SnapshotInline(admin.TabularInline):
 
 
 @admin.register(Source)
-class SourceAdmin(SourceIntakeAdminMixin, SimpleHistoryAdmin):
+class SourceAdmin(SourceIntakeAdminMixin, ServiceAdmin):
     list_display = ["title", "outlet", "author", "published", "kind", "fetch_state", "link_is_dead", "citation_total"]
     list_filter = ["kind", "language", "fetch_state", "link_is_dead"]
     search_fields = ["title", "outlet", "author", "url"]
@@ -154,7 +156,7 @@ class SourceAdmin(SourceIntakeAdminMixin, SimpleHistoryAdmin):
 
 
 @admin.register(Citation)
-class CitationAdmin(SimpleHistoryAdmin):
+class CitationAdmin(ServiceAdmin):
     list_display = ["__str__", "certainty", "content_type", "cited_record"]
     list_filter = ["certainty", "content_type"]
     search_fields = ["quote", "source__title", "claim"]
@@ -190,16 +192,15 @@ class DocumentAdminForm(forms.ModelForm):
         uploaded = self.cleaned_data.get("file")
         if not isinstance(uploaded, UploadedFile):
             return uploaded  # the stored file, kept as it is
-        checked = check_upload(uploaded)
+        checked, cleaned = clean_upload(uploaded)
         self.checked_upload = checked
-        if checked.is_image:
-            return strip_image_metadata(uploaded, checked=checked)
-        uploaded.name = checked.name
-        return uploaded
+        # Served with this type from the first request on, before the worker has processed the file.
+        self.instance.content_type = checked.content_type
+        return cleaned
 
 
 @admin.register(Document)
-class DocumentAdmin(SimpleHistoryAdmin):
+class DocumentAdmin(ServiceAdmin):
     form = DocumentAdminForm
     list_display = ["title", "kind", "date", "is_public", "source"]
     list_filter = ["kind", "is_public"]
@@ -218,11 +219,12 @@ class DocumentAdmin(SimpleHistoryAdmin):
         "sha256",
     ]
 
-    def save_model(self, request, obj, form, change):
+    def save_related(self, request, form, formsets, change):
         checked = getattr(form, "checked_upload", None)
+        obj = form.instance
         if checked is not None:
             obj.original_name = checked.name
-        super().save_model(request, obj, form, change)
+        super().save_related(request, form, formsets, change)
         if checked is not None or not obj.sha256:
             document_queue_process(document=obj)
 

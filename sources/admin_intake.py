@@ -34,6 +34,7 @@ class SourceIntakeAdminMixin:
         if request.method == "POST" and form.is_valid():
             try:
                 source = source_create_from_intake(
+                    acting_user=request.user,
                     url=form.cleaned_data["url"],
                     title=form.cleaned_data["title"],
                     text=form.cleaned_data["text"],
@@ -61,6 +62,7 @@ class SourceIntakeAdminMixin:
         if request.method == "POST" and form.is_valid():
             data = form.cleaned_data
             fact = intake_record_fact(
+                acting_user=request.user,
                 source=source,
                 fact_type=data["fact_type"],
                 person=data["person"],

@@ -1,9 +1,11 @@
 """Uploaded documents: what may be uploaded, and what is derived from a stored file.
 
 A file is judged by its first bytes, never by its name: a web page renamed `.pdf` or a PDF
-renamed `.jpg` is refused. Photos lose their EXIF (GPS position, camera, time) before they are
-stored, and the stored file is later measured, hashed, read (PDF text) and thumbnailed by
-`document_process`, which a worker runs.
+renamed `.jpg` is refused. `clean_upload` is the one pipeline for documents and person photos:
+an image is re-encoded from its pixels (no EXIF, GPS, XMP, ICC profile or comments survive) and
+a PDF is rebuilt without its metadata, scripts, automatic actions or embedded files, before
+either is stored. The stored (cleaned) file is later measured, hashed, read (PDF text) and
+thumbnailed by `document_process`, which a worker runs.
 """
 
 from __future__ import annotations
@@ -12,7 +14,9 @@ import hashlib
 import io
 import logging
 import os
+import struct
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 import filetype
 from django.conf import settings
@@ -22,8 +26,9 @@ from django.db import transaction
 from django.template.defaultfilters import filesizeformat
 from django.utils.text import get_text_list, get_valid_filename
 from django.utils.translation import gettext_lazy as _
-from PIL import Image, ImageOps
-from pypdf import PdfReader
+from PIL import Image, ImageCms, ImageOps
+from pypdf import PdfReader, PdfWriter
+from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject, NameObject
 
 from .models import Document
 
@@ -47,8 +52,33 @@ PILLOW_FORMATS = {JPEG: "JPEG", PNG: "PNG", WEBP: "WEBP"}
 SNIFF_BYTES = 8192
 MAX_NAME_LENGTH = 100
 THUMBNAIL_SIZE = (320, 320)
-# Image metadata that is not about the photo's subject or place and is needed to show it right.
-KEPT_IMAGE_INFO = ("icc_profile", "transparency")
+# Well below Pillow's own limit (about 89 million): at 4 bytes a pixel and at most two decoded
+# copies alive at once (the upright original and the fresh image), 40 million pixels stay
+# around 320 MB. Overridden by settings.IMAGE_MAX_PIXELS, read at call time.
+IMAGE_MAX_PIXELS = 40_000_000
+# A fresh encoder setting rather than the original's quantisation tables, which identify the
+# camera or program that made the photo.
+REENCODE_QUALITY = 90
+# Actions a reader of a PDF may follow by clicking; any other (JavaScript, Launch, GoToR,
+# SubmitForm, ...) is removed. URI actions are kept only for web and mail addresses.
+SAFE_PDF_ACTIONS = frozenset({"/GoTo", "/URI", "/Named"})
+SAFE_URI_SCHEMES = frozenset({"http", "https", "mailto"})
+# Annotations that carry files, media or scripts rather than marks on the page.
+UNSAFE_PDF_ANNOTATIONS = frozenset({"/FileAttachment", "/Screen", "/Movie", "/Sound", "/RichMedia", "/3D"})
+# Keys removed from every dictionary of a PDF: metadata (XMP streams, application data that
+# names the author or program), automatic actions, scripts and embedded files. /Next chains
+# further actions onto a link; dropping it is simpler than checking each chained action.
+REMOVED_PDF_KEYS = (
+    "/Metadata",
+    "/PieceInfo",
+    "/AA",
+    "/OpenAction",
+    "/JS",
+    "/JavaScript",
+    "/EmbeddedFiles",
+    "/EF",
+    "/Next",
+)
 
 ACCEPTED = _("Only PDF documents and JPEG, PNG or WebP images can be uploaded.")
 UNSAFE_NAME = _(
@@ -80,6 +110,15 @@ UNREADABLE_IMAGE = _(
     "The image could not be read (it is damaged, or too large to open safely). "
     "Upload an undamaged JPEG, PNG or WebP image, or a PDF."
 )
+TOO_MANY_PIXELS = _(
+    "The image has more than %(limit)s million pixels, too many to open safely. "
+    "Scale it down (or scan at a lower resolution) and upload it again."
+)
+NOT_AN_IMAGE = _("A photo must be a JPEG, PNG or WebP image; this file is a PDF.")
+UNCLEANABLE_PDF = _(
+    "The PDF could not be read to remove its metadata and scripts (it is damaged or "
+    "password-protected). Save or print it again as a PDF without a password and upload that."
+)
 
 
 @dataclass(frozen=True)
@@ -97,6 +136,10 @@ class CheckedUpload:
 
 def _max_bytes() -> int:
     return int(settings.DOCUMENT_MAX_BYTES)
+
+
+def _max_pixels() -> int:
+    return int(getattr(settings, "IMAGE_MAX_PIXELS", IMAGE_MAX_PIXELS))
 
 
 def _has_path(name: str) -> bool:
@@ -162,24 +205,173 @@ def check_upload(uploaded: File) -> CheckedUpload:
     return CheckedUpload(name=name, content_type=kind.mime, size=size)
 
 
-def strip_image_metadata(uploaded: File, *, checked: CheckedUpload) -> ContentFile:
-    """The image turned upright and saved again in its own format without EXIF, GPS, XMP or comments."""
+def _refuse_too_many_pixels(limit: int) -> ValidationError:
+    return ValidationError(TOO_MANY_PIXELS, code="too_many_pixels", params={"limit": f"{limit / 1_000_000:g}"})
+
+
+def _fresh_image(source: Image.Image) -> Image.Image:
+    """A new image holding only `source`'s pixels (and palette), in sRGB where it had a colour profile.
+
+    Nothing of the original file (metadata, chunks, comments, ICC profile text) is carried over:
+    the result starts empty and only pixel values are copied into it.
+    """
+    icc = source.info.get("icc_profile")
+    if icc and source.mode in ("RGB", "RGBA", "CMYK"):
+        # Apply the profile rather than keep it: a profile carries free text (description,
+        # copyright, device), and dropping it unapplied would shift the colours of e.g. a phone's P3 photo.
+        try:
+            converted = ImageCms.profileToProfile(
+                source,
+                ImageCms.ImageCmsProfile(io.BytesIO(icc)),
+                ImageCms.createProfile("sRGB"),
+                outputMode="RGBA" if source.mode == "RGBA" else "RGB",
+            )
+        except (ImageCms.PyCMSError, OSError, ValueError, TypeError):
+            logger.info("An image's colour profile could not be applied; it is dropped", exc_info=True)
+        else:
+            converted.info = {}  # the transform records its sRGB profile here; nothing is kept
+            return converted
+    image = Image.new(source.mode, source.size)
+    if source.palette is not None and source.mode in ("P", "PA"):
+        palette_mode = source.palette.mode
+        image.putpalette(source.getpalette(palette_mode), palette_mode)
+    image.paste(source)
+    # Which palette entry or colour is transparent: needed to show the pixels, says nothing else.
+    if "transparency" in source.info:
+        image.info["transparency"] = source.info["transparency"]
+    return image
+
+
+def strip_image_metadata(uploaded: File, *, checked: CheckedUpload) -> File:
+    """The image turned upright and encoded afresh from its pixels: no EXIF, GPS, XMP, ICC profile or text.
+
+    The size is read from the header and checked against IMAGE_MAX_PIXELS before any pixel is
+    decoded, so a small file that would decode to gigabytes (a decompression bomb) is refused.
+    """
+    limit = _max_pixels()
+    pillow_format = PILLOW_FORMATS[checked.content_type]
     try:
         uploaded.seek(0)
-        with Image.open(uploaded) as image:
-            # In place, so a JPEG stays a JpegImageFile and can keep its own quantisation tables.
-            ImageOps.exif_transpose(image, in_place=True)
-            # Saving reads some metadata (the JPEG comment, PNG colour data) from `info`;
-            # keep only what showing the pixels needs, never EXIF, GPS, XMP or text.
-            image.info = {key: value for key, value in image.info.items() if key in KEPT_IMAGE_INFO}
-            output = io.BytesIO()
-            options = {"quality": "keep", "subsampling": "keep"} if checked.content_type == JPEG else {}
-            image.save(output, format=PILLOW_FORMATS[checked.content_type], **options)
-    except (OSError, ValueError, SyntaxError, Image.DecompressionBombError):
+        # Only the format the content was checked as: Pillow tries no other parser on it.
+        with Image.open(uploaded, formats=[pillow_format]) as source:
+            width, height = source.size
+            if width * height > limit:
+                raise _refuse_too_many_pixels(limit)
+            # Orientation is applied to the pixels before the EXIF that holds it is dropped.
+            ImageOps.exif_transpose(source, in_place=True)
+            image = _fresh_image(source)
+        options = {"quality": REENCODE_QUALITY} if checked.content_type in (JPEG, WEBP) else {}
+        output = io.BytesIO()
+        image.save(output, format=pillow_format, **options)
+    except Image.DecompressionBombError:
+        # Pillow's own limit, should the setting be above it.
+        raise _refuse_too_many_pixels(limit) from None
+    except (OSError, ValueError, SyntaxError, EOFError, struct.error):
         raise ValidationError(UNREADABLE_IMAGE, code="unreadable_image") from None
     finally:
         uploaded.seek(0)
-    return ContentFile(output.getvalue(), name=checked.name)
+    output.seek(0)
+    # The buffer itself rather than a copy of its bytes: a large photo is held once.
+    return File(output, name=checked.name)
+
+
+def _pdf_action_is_safe(action: DictionaryObject) -> bool:
+    kind = action.get("/S")
+    if kind not in SAFE_PDF_ACTIONS:
+        return False
+    if kind == "/URI":
+        return urlsplit(str(action.get("/URI", ""))).scheme.lower() in SAFE_URI_SCHEMES
+    return True
+
+
+def _pdf_dictionary_scrub(dictionary: DictionaryObject) -> None:
+    for key in REMOVED_PDF_KEYS:
+        dictionary.pop(key, None)
+    action = dictionary.get("/A")
+    if isinstance(action, DictionaryObject) and not _pdf_action_is_safe(action):
+        del dictionary["/A"]
+    annotations = dictionary.get("/Annots")
+    if isinstance(annotations, ArrayObject):
+        dictionary[NameObject("/Annots")] = ArrayObject(
+            annotation
+            for annotation in annotations
+            if not (
+                isinstance(annotation.get_object(), DictionaryObject)
+                and annotation.get_object().get("/Subtype") in UNSAFE_PDF_ANNOTATIONS
+            )
+        )
+
+
+def _pdf_scrub(writer: PdfWriter) -> None:
+    """Remove REMOVED_PDF_KEYS, unsafe actions and unsafe annotations from every object the pages reach."""
+    seen: set[tuple[int, int]] = set()
+    stack: list = [writer.root_object]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, IndirectObject):
+            if (item.idnum, item.generation) in seen:
+                continue
+            seen.add((item.idnum, item.generation))
+            item = item.get_object()
+        if isinstance(item, DictionaryObject):  # stream dictionaries too; their data is not decoded
+            _pdf_dictionary_scrub(item)
+            stack.extend(item.values())
+        elif isinstance(item, ArrayObject):
+            stack.extend(item)
+
+
+def _pdf_rebuilt(reader: PdfReader) -> PdfWriter:
+    writer = PdfWriter()
+    for page in reader.pages:
+        writer.add_page(page)
+    writer.metadata = None  # no /Info at all, not even pypdf's own /Producer
+    _pdf_scrub(writer)
+    return writer
+
+
+def clean_pdf(uploaded: File, *, checked: CheckedUpload) -> File:
+    """The PDF rebuilt page by page with no /Info, XMP, JavaScript, automatic or launch actions or embedded files.
+
+    Cleaned rather than refused: court papers and letters often come from office or form software
+    that adds harmless scripts or attachments, and refusing them would keep real evidence out.
+    A fresh writer takes only the pages, so the catalog's /OpenAction, /Names (scripts, embedded
+    files), /AcroForm and /Metadata are never copied; what the pages themselves reach is then
+    scrubbed, and the pages are copied once more so that nothing unlinked stays in the file.
+    A PDF that pypdf cannot read (damaged, or needing a password) cannot be cleaned and is refused.
+    """
+    try:
+        uploaded.seek(0)
+        reader = PdfReader(uploaded)
+        if reader.is_encrypted and not reader.decrypt(""):
+            raise ValidationError(UNCLEANABLE_PDF, code="uncleanable_pdf")
+        scrubbed = io.BytesIO()
+        _pdf_rebuilt(reader).write(scrubbed)
+        # A writer still writes what the scrub unlinked (an attachment's file, an XMP stream):
+        # copying the scrubbed pages once more brings along only what they still reach.
+        output = io.BytesIO()
+        _pdf_rebuilt(PdfReader(scrubbed)).write(output)
+    except ValidationError:
+        raise
+    except Exception:  # noqa: BLE001 - an uploaded PDF can break pypdf in any number of ways
+        logger.warning("An uploaded PDF could not be cleaned", exc_info=True)
+        raise ValidationError(UNCLEANABLE_PDF, code="uncleanable_pdf") from None
+    finally:
+        uploaded.seek(0)
+    output.seek(0)
+    return File(output, name=checked.name)
+
+
+def clean_upload(uploaded: File, *, images_only: bool = False) -> tuple[CheckedUpload, File]:
+    """Check an upload by its content and return it cleaned: the one pipeline for documents and person photos.
+
+    Raises ValidationError with one of this module's messages. `images_only` refuses PDFs (a person's photo).
+    """
+    checked = check_upload(uploaded)
+    if checked.is_image:
+        return checked, strip_image_metadata(uploaded, checked=checked)
+    if images_only:
+        raise ValidationError(NOT_AN_IMAGE, code="not_an_image")
+    return checked, clean_pdf(uploaded, checked=checked)
 
 
 def document_queue_process(*, document: Document) -> None:
@@ -207,6 +399,10 @@ def _pdf_text(data: bytes) -> str:
 def _thumbnail(data: bytes) -> ContentFile | None:
     try:
         with Image.open(io.BytesIO(data)) as image:
+            # Uploads were checked against the limit; files stored by other paths may not have been.
+            if image.width * image.height > _max_pixels():
+                logger.warning("No thumbnail is made for an image of %s × %s pixels", *image.size)
+                return None
             image = ImageOps.exif_transpose(image)
             image.thumbnail(THUMBNAIL_SIZE)
             if image.mode not in ("RGB", "L"):

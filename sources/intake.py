@@ -22,7 +22,7 @@ from prisoners.models import (
     StatusEvent,
     Term,
 )
-from prisoners.services import find_mentions, person_names_sync, person_status_refresh
+from prisoners.services import find_mentions, person_names_sync, record_save
 
 from .models import Certainty, Source
 from .services import citation_add
@@ -150,6 +150,7 @@ class FactType:
 @transaction.atomic
 def intake_record_fact(
     *,
+    acting_user,
     source: Source,
     fact_type: str,
     person: Person | None = None,
@@ -165,46 +166,55 @@ def intake_record_fact(
     case_title: str = "",
     article: LegalArticle | None = None,
 ):
-    """Create the fact a passage states, cite the passage, and keep the person's status right."""
+    """Create the fact a passage states and cite the passage, through the one write path."""
+    reason = f"intake from source {source.pk}"
+
+    def save(obj):
+        return record_save(acting_user=acting_user, obj=obj, reason=reason)
+
     if person is None:
-        person = Person.objects.create(display_name=new_person_name.strip())
-        person_names_sync(person=person)
+        person = save(Person(display_name=new_person_name.strip()))
+        person_names_sync(acting_user=acting_user, person=person)
     if fact_type == FactType.STATUS_EVENT:
-        fact = StatusEvent.objects.create(person=person, date=date, status=status)
+        fact = save(StatusEvent(person=person, date=date, status=status))
     elif fact_type == FactType.RELEASE:
-        fact = Release.objects.create(person=person, date=date, release_type=release_type)
+        fact = save(Release(person=person, date=date, release_type=release_type))
     else:
-        defendant = _defendant_for(person, case_title)
+        defendant = _defendant_for(person, case_title, save=save)
         if fact_type == FactType.SENTENCE:
             length = Term.from_code(term) if term else Term()
-            fact = Sentence.objects.create(
-                defendant=defendant,
-                date=date,
-                kind=sentence_kind,
-                regime=regime,
-                term_years=length.years,
-                term_months=length.months,
-                term_days=length.days,
+            fact = save(
+                Sentence(
+                    defendant=defendant,
+                    date=date,
+                    kind=sentence_kind,
+                    regime=regime,
+                    term_years=length.years,
+                    term_months=length.months,
+                    term_days=length.days,
+                )
             )
         else:
-            fact = Charge.objects.create(defendant=defendant, article=article)
-    citation_add(fact=fact, source=source, quote=quote, certainty=certainty)
-    person_status_refresh(person=person)
+            fact = save(Charge(defendant=defendant, article=article))
+    citation_add(acting_user=acting_user, fact=fact, source=source, quote=quote, certainty=certainty)
     return fact
 
 
-def _defendant_for(person: Person, case_title: str) -> Defendant:
-    """The person's role in the named case, or in their only case, or in a new one."""
+def _defendant_for(person: Person, case_title: str, *, save) -> Defendant:
+    """The person's role in the named case, or in their only case, or in a new untitled one.
+
+    A new case is never titled after the person: the title would show their name on the
+    pages of co-defendants added later, published or not.
+    """
     roles = person.defendant_roles.select_related("case")
     if case_title:
         role = roles.filter(case__title=case_title).first()
         if role:
             return role
-        return Defendant.objects.create(person=person, case=Case.objects.create(title=case_title))
+        return save(Defendant(person=person, case=save(Case(title=case_title))))
     if roles.count() == 1:
         return roles.get()
-    case = Case.objects.create(title=f"Case of {person.display_name}")
-    return Defendant.objects.create(person=person, case=case)
+    return save(Defendant(person=person, case=save(Case())))
 
 
 def _text_of_upload(upload) -> str:
@@ -228,7 +238,7 @@ NOT_AN_ARTICLE_FILE = "This file is neither a PDF nor an HTML page."
 
 
 @transaction.atomic
-def source_create_from_intake(*, url: str = "", title: str = "", text: str = "", upload=None) -> Source:
+def source_create_from_intake(*, acting_user, url: str = "", title: str = "", text: str = "", upload=None) -> Source:
     """Save the source at once, so nothing is lost if fetching fails later; then queue the fetch."""
     from .archive import source_queue_fetch
 
@@ -237,7 +247,9 @@ def source_create_from_intake(*, url: str = "", title: str = "", text: str = "",
     text = text.replace("\r\n", "\n")  # browsers send textarea lines with CRLF
     first_line = next((line.strip() for line in text.splitlines() if line.strip()), "")
     placeholder = Truncator(first_line).chars(100)
-    source = Source.objects.create(url=url, title=title or placeholder or url, text=text)
+    source = record_save(
+        acting_user=acting_user, obj=Source(url=url, title=title or placeholder or url, text=text), reason="intake"
+    )
     if url:
         source_queue_fetch(source=source)
     return source

@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from casetracker.dates import humanize_edtf, partial_date_fields
-from prisoners.models import Person, PublicationState, random_upload_path
+from prisoners.models import Person, public_person_q, random_upload_path
 
 
 class SourceKind(models.TextChoices):
@@ -114,47 +114,48 @@ class Certainty(models.TextChoices):
     DISPUTED = "disputed", _("disputed")
 
 
-# The facts a citation may support; anything else is rejected at the form level.
-CITABLE_MODELS = Q(app_label="prisoners") & Q(
-    model__in=[
-        "person",
-        "namevariant",
-        "case",
-        "charge",
-        "sentence",
-        "custodyperiod",
-        "statusevent",
-        "release",
-        "releasegroup",
-    ]
+CITABLE_MODEL_NAMES = (
+    "person",
+    "namevariant",
+    "case",
+    "charge",
+    "sentence",
+    "custodyperiod",
+    "statusevent",
+    "release",
+    "releasegroup",
 )
 
+# The facts a citation may support; anything else is rejected at the form level.
+CITABLE_MODELS = Q(app_label="prisoners") & Q(model__in=list(CITABLE_MODEL_NAMES))
 
-# How each citable model reaches the people whose publication decides whether it is public.
-PERSON_PATHS = {
-    "person": "",
-    "namevariant": "person__",
-    "statusevent": "person__",
-    "release": "person__",
-    "custodyperiod": "person__",
-    "charge": "defendant__person__",
-    "sentence": "defendant__person__",
-    "case": "defendants__",
-    "releasegroup": "releases__person__",
-}
-# A citation backing one of these fields is as private as the field.
-PRIVATE_FIELDS = frozenset({"private_notes"})
+
+# A citation of a field with one of these words in its name supports something private.
+PRIVATE_FIELD_WORDS = ("private", "contact", "family")
+
+
+def is_private_field_name(field_name: str) -> bool:
+    """Whether a cited field name, as a researcher typed it ("private notes"), names a private field."""
+    folded = field_name.lower().replace("_", " ")
+    return any(word in folded for word in PRIVATE_FIELD_WORDS)
 
 
 class CitationQuerySet(models.QuerySet):
     def public(self):
-        """Citations of facts about published people, never of private fields."""
+        """Citations the public may see: not private, of a fact that is public by its own public()."""
         condition = Q(pk__in=[])
-        for model_name, path in PERSON_PATHS.items():
+        for model_name in CITABLE_MODEL_NAMES:
             model = apps.get_model("prisoners", model_name)
-            public_ids = model.objects.filter(**{f"{path}publication_state": PublicationState.PUBLISHED}).values("pk")
+            public_ids = model.objects.public().values("pk")
             condition |= Q(content_type=ContentType.objects.get_for_model(model), object_id__in=public_ids)
-        return self.filter(condition).exclude(field_name__in=PRIVATE_FIELDS)
+        return self.publishable().filter(condition)
+
+    def publishable(self):
+        """Citations not marked private: public exactly when the fact they support is public.
+
+        Only for prefetching the citations of facts already read through their public().
+        """
+        return self.filter(is_private=False)
 
 
 class Citation(models.Model):
@@ -176,6 +177,11 @@ class Citation(models.Model):
         blank=True,
         help_text=_("What the source says where it differs from the record, e.g. “16 released”."),
     )
+    is_private = models.BooleanField(
+        _("private"),
+        default=False,
+        help_text=_("Supports a private note or a family contact: never shown, exported or sent to the API."),
+    )
     content_type = models.ForeignKey(ContentType, on_delete=models.CASCADE, limit_choices_to=CITABLE_MODELS)
     object_id = models.PositiveBigIntegerField()
     content_object = GenericForeignKey("content_type", "object_id")
@@ -188,10 +194,17 @@ class Citation(models.Model):
         verbose_name = _("citation")
         verbose_name_plural = _("citations")
         ordering = ["pk"]
+        permissions = [("publish_citation", _("Can make a private citation public"))]
         indexes = [models.Index(fields=["content_type", "object_id"])]
 
     def __str__(self):
         return f"{self.source.title}: “{self.quote[:80]}”"
+
+    def save(self, *args, **kwargs):
+        # However a citation is written, one of a private field can never be public.
+        if is_private_field_name(self.field_name):
+            self.is_private = True
+        super().save(*args, **kwargs)
 
 
 def document_upload_path(instance, filename: str) -> str:
@@ -214,9 +227,13 @@ class DocumentKind(models.TextChoices):
 
 class DocumentQuerySet(models.QuerySet):
     def public(self):
-        """Public documents that name no one whose page is not public."""
-        hidden_people = Person.objects.exclude(publication_state=PublicationState.PUBLISHED)
-        return self.filter(is_public=True).exclude(people__in=hidden_people)
+        """Documents marked public that concern at least one public person and no one else."""
+        links = Document.people.through.objects.filter(document=OuterRef("pk"))
+        return self.filter(
+            Exists(links.filter(public_person_q("person__"))),
+            ~Exists(links.exclude(public_person_q("person__"))),
+            is_public=True,
+        )
 
     def visible_to(self, user):
         if user.is_active and user.is_staff and user.has_perm("sources.view_document"):
@@ -252,6 +269,7 @@ class Document(models.Model):
     class Meta:
         verbose_name = _("document")
         verbose_name_plural = _("documents")
+        permissions = [("publish_document", _("Can make a document public"))]
         ordering = [F("date_earliest").desc(nulls_last=True), "title"]
 
     def __str__(self):

@@ -14,6 +14,7 @@ from prisoners.models import (
     StatusEvent,
 )
 
+from .documents import ALLOWED_EXTENSIONS, IMAGE_TYPES
 from .models import Document, Source
 
 
@@ -42,8 +43,18 @@ def source_detail(request, pk):
 def document_file(request, pk):
     """The only way to a document's file: restricted ones 404 unless the user may view documents."""
     document = get_object_or_404(Document.objects.visible_to(request.user), pk=pk)
-    # The type sniffed at upload, not one guessed from the stored name.
-    response = FileResponse(document.file.open("rb"), content_type=document.content_type or None)
+    # The type sniffed at upload, not one guessed from the stored name; unknown means download.
+    content_type = document.content_type or "application/octet-stream"
+    extension = ALLOWED_EXTENSIONS.get(content_type, ("",))[0]
+    # A PDF (or anything not an image) is downloaded rather than opened in the browser's own
+    # viewer, which runs a PDF's scripts; images may show inline. The sandbox stops anything the
+    # file might still hold from running with this site's origin, cookies or session.
+    response = FileResponse(
+        document.file.open("rb"),
+        content_type=content_type,
+        as_attachment=content_type not in IMAGE_TYPES,
+        filename=f"document-{document.pk}{extension}",
+    )
     response["X-Content-Type-Options"] = "nosniff"
-    response["Content-Disposition"] = f'inline; filename="document-{document.pk}"'
+    response["Content-Security-Policy"] = "sandbox"
     return response

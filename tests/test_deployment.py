@@ -1,5 +1,6 @@
 """The production shape (docker-compose.yml, prod settings) and the Celery round trip."""
 
+import json
 import os
 import subprocess
 import sys
@@ -8,8 +9,10 @@ from pathlib import Path
 import pytest
 import yaml
 from celery.result import EagerResult
+from django.core.management.utils import get_random_secret_key
 
 from casetracker.celery import app, ping
+from casetracker.settings.client_ip import client_ip_settings
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 APP_SERVICES = ("web", "worker", "beat")
@@ -75,17 +78,21 @@ def test_compose_web_and_worker_share_the_private_media_volume(compose):
     assert media_volume(web) in compose["volumes"]
 
 
-def _django_setup_in_production(**overrides: str) -> subprocess.CompletedProcess:
-    env = {k: v for k, v in os.environ.items() if k not in (*REQUIRED_IN_PRODUCTION, "DJANGO_SETTINGS_MODULE")}
-    env.update(DJANGO_SETTINGS_MODULE="casetracker.settings.prod", SECURE_SSL_REDIRECT="false", **overrides)
+# Variables prod.py reads that this shell might set: each test starts from prod's defaults.
+PRODUCTION_KNOBS = ("SECURE_SSL_REDIRECT", "SECURE_HSTS_SECONDS", "SECURE_HSTS_PRELOAD", "TRUSTED_PROXY_COUNT")
+
+
+def _in_production(argv: list[str], **overrides: str) -> subprocess.CompletedProcess:
+    dropped = (*REQUIRED_IN_PRODUCTION, *PRODUCTION_KNOBS, "DJANGO_SETTINGS_MODULE")
+    env = {k: v for k, v in os.environ.items() if k not in dropped}
+    env.update(DJANGO_SETTINGS_MODULE="casetracker.settings.prod", **overrides)
     return subprocess.run(
-        [sys.executable, "-c", "import django; django.setup()"],
-        cwd=PROJECT_DIR,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
+        [sys.executable, *argv], cwd=PROJECT_DIR, env=env, capture_output=True, text=True, timeout=120
     )
+
+
+def _django_setup_in_production(**overrides: str) -> subprocess.CompletedProcess:
+    return _in_production(["-c", "import django; django.setup()"], SECURE_SSL_REDIRECT="false", **overrides)
 
 
 PRODUCTION_VALUES = {
@@ -113,6 +120,41 @@ def test_production_settings_treat_an_empty_required_variable_as_missing(missing
 def test_production_settings_start_with_every_required_variable():
     result = _django_setup_in_production(**PRODUCTION_VALUES)
     assert result.returncode == 0, result.stderr
+
+
+def test_the_deployment_checklist_finds_nothing_to_warn_about_in_production_settings():
+    result = _in_production(
+        ["manage.py", "check", "--deploy"],
+        SECRET_KEY=get_random_secret_key(),
+        ALLOWED_HOSTS="example.org",
+        DATABASE_URL="postgres://postgres@127.0.0.1:5432/postgres",
+    )
+    assert result.returncode == 0, result.stderr
+    # Django writes the summary to stderr, after the issues, when there are any.
+    assert "System check identified no issues" in result.stdout, result.stderr
+    assert "WARNINGS" not in result.stderr, result.stderr
+
+
+def test_production_asks_staff_for_a_second_factor_and_finds_clients_behind_one_proxy():
+    names = ["STAFF_2FA_REQUIRED", "SECURE_HSTS_SECONDS", "SECURE_HSTS_INCLUDE_SUBDOMAINS", "SESSION_COOKIE_AGE"]
+    names += list(client_ip_settings(1)._fields)
+    code = (
+        "import django, json; django.setup(); from django.conf import settings; "
+        f"print(json.dumps([getattr(settings, name) for name in {names!r}]))"
+    )
+    result = _in_production(["-c", code], **PRODUCTION_VALUES)
+    assert result.returncode == 0, result.stderr
+    values = dict(zip(names, json.loads(result.stdout.splitlines()[-1]), strict=True))
+    assert values.pop("STAFF_2FA_REQUIRED") is True
+    assert values.pop("SECURE_HSTS_SECONDS") == 365 * 24 * 60 * 60
+    assert values.pop("SECURE_HSTS_INCLUDE_SUBDOMAINS") is True
+    assert values.pop("SESSION_COOKIE_AGE") == 9 * 60 * 60
+    assert values == client_ip_settings(1)._asdict()
+
+
+def test_compose_tells_production_it_sits_behind_one_proxy(compose):
+    for service in APP_SERVICES:
+        assert _environment(compose["services"][service])["TRUSTED_PROXY_COUNT"] == "${TRUSTED_PROXY_COUNT:-1}"
 
 
 @pytest.mark.worker

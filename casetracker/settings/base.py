@@ -1,8 +1,10 @@
 from pathlib import Path
 
 from celery.schedules import crontab
+from csp.constants import NONCE, NONE, SELF
 from django.utils.translation import gettext_lazy as _
 
+from .client_ip import client_ip_settings
 from .env import env
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -12,7 +14,8 @@ DEBUG = False
 ALLOWED_HOSTS: list[str] = env.list("ALLOWED_HOSTS", default=[])
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    # django.contrib.admin, whose admin.site is casetracker.security.StaffAdminSite.
+    "casetracker.apps.StaffAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -27,6 +30,11 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "simple_history",
     "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
+    "two_factor",
+    "csp",
     "prisoners",
     "sources",
 ]
@@ -34,11 +42,14 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django_permissions_policy.PermissionsPolicyMiddleware",
+    "casetracker.security.ContentSecurityPolicyMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
@@ -118,7 +129,9 @@ STORAGES = {
 FILE_UPLOAD_PERMISSIONS = 0o640
 DOCUMENT_MAX_BYTES = env.int("DOCUMENT_MAX_BYTES", default=20 * 1024 * 1024)
 
+# The admin's login, which StaffAdminSite hands on to two_factor's when STAFF_2FA_REQUIRED.
 LOGIN_URL = "admin:login"
+LOGIN_REDIRECT_URL = "admin:index"
 
 # Celery: without a broker, tasks run in-process so `make run` needs nothing else.
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="")
@@ -164,9 +177,73 @@ SPECTACULAR_SETTINGS = {
 }
 
 # django-axes: lock an account+IP pair after repeated failures (admin is the attack surface).
+# By the pair, not the account: a stranger's wrong guesses then lock out the stranger's address
+# for that name, never the staff member everywhere.
 AXES_FAILURE_LIMIT = 5
 AXES_COOLOFF_TIME = 1  # hours
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+# How many reverse proxies stand in front of gunicorn (production: one, the TLS proxy). Their
+# X-Forwarded-For names the client; with none, only the socket's address does (client_ip.py).
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+AXES_IPWARE_META_PRECEDENCE_ORDER, AXES_IPWARE_PROXY_COUNT, IPWARE_STRICT = client_ip_settings(TRUSTED_PROXY_COUNT)
+
+# Staff login. With STAFF_2FA_REQUIRED the admin wants a user verified by a second factor (TOTP
+# from an authenticator app, or a one-time backup code), read per request by StaffAdminSite.
+# Production turns it on; dev and test leave it off so `make run` and force_login just work.
+STAFF_2FA_REQUIRED = False
+# StaffAdminSite decides per request; two_factor's patch would redirect every admin login.
+TWO_FACTOR_PATCH_ADMIN = False
+OTP_LOGIN_URL = "two_factor:login"
+# A working day, counted from login: the session is saved (and its expiry pushed back) only
+# when it changes, not on every request, so a forgotten browser or a copied cookie stops
+# opening the admin by the evening instead of living for Django's default two weeks.
+SESSION_COOKIE_AGE = 9 * 60 * 60
+SESSION_SAVE_EVERY_REQUEST = False
+
+# Content-Security-Policy on every response. Scripts and styles come only from our own static
+# files; a nonce is added to script-src only on a page whose template asks for one (the API docs
+# page). casetracker.security.ContentSecurityPolicyMiddleware relaxes style-src for the admin
+# and the API docs page only, and says why.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF, NONCE],
+        "style-src": [SELF],
+        # data: for the thumbnails the admin inlines and the icons in Django's and Swagger UI's CSS.
+        "img-src": [SELF, "data:"],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "frame-ancestors": [NONE],
+        "form-action": [SELF],
+    },
+}
+# Nothing on the site needs a device's sensors, payment or ad-targeting features: denied to the
+# page and to anything it might embed. (interest-cohort, FLoC's name, is gone from browsers and
+# only draws a console error; browsing-topics replaced it.)
+PERMISSIONS_POLICY = {
+    feature: []
+    for feature in (
+        "accelerometer",
+        "ambient-light-sensor",
+        "autoplay",
+        "bluetooth",
+        "browsing-topics",
+        "camera",
+        "display-capture",
+        "geolocation",
+        "gyroscope",
+        "hid",
+        "idle-detection",
+        "magnetometer",
+        "microphone",
+        "midi",
+        "payment",
+        "screen-wake-lock",
+        "serial",
+        "usb",
+        "xr-spatial-tracking",
+    )
+}
 
 SIMPLE_HISTORY_HISTORY_CHANGE_REASON_USE_TEXT_FIELD = True
 

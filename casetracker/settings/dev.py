@@ -12,3 +12,5 @@ STORAGES = {
 # Serve static files straight from the app and project folders; no collectstatic needed.
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
+# Off so `make run` is one command; STAFF_2FA_REQUIRED=true tries the production login locally.
+STAFF_2FA_REQUIRED = env.bool("STAFF_2FA_REQUIRED", default=False)

@@ -15,3 +15,5 @@ AXES_ENABLED = env.bool("AXES_ENABLED", default=False)
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
 REST_FRAMEWORK = {**REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": {"anon": "100000/min"}}  # noqa: F405
+# Off so tests log in with force_login; tests/casetracker/test_staff_login.py turns it on.
+STAFF_2FA_REQUIRED = False

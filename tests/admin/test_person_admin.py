@@ -117,7 +117,7 @@ def test_a_researcher_cannot_publish_with_the_list_action(researcher_client):
 
 def test_the_publish_service_refuses_a_researcher(researcher):
     with pytest.raises(PermissionDenied):
-        person_publish(person=PersonFactory(publication_state=PublicationState.DRAFT), user=researcher)
+        person_publish(person=PersonFactory(publication_state=PublicationState.DRAFT), acting_user=researcher)
 
 
 def test_an_editor_publishes_and_withdraws_with_the_list_actions(editor_client, editor):

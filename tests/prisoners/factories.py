@@ -1,6 +1,7 @@
 import factory
 
 from prisoners import models
+from prisoners.roles import SYSTEM
 from prisoners.services import person_names_sync
 
 
@@ -15,7 +16,7 @@ class PersonFactory(factory.django.DjangoModelFactory):
     def searchable_names(person, create, extracted, **kwargs):
         # As the admin does on save: the record's own names become searchable variants.
         if create:
-            person_names_sync(person=person)
+            person_names_sync(acting_user=SYSTEM, person=person)
 
 
 class NameVariantFactory(factory.django.DjangoModelFactory):

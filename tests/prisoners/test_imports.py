@@ -52,6 +52,7 @@ from prisoners.models import (
     Status,
     StatusEvent,
 )
+from prisoners.roles import SYSTEM
 from prisoners.services import NOT_ALLOWED_TO_PUBLISH
 from sources.models import Citation
 from tests.prisoners.factories import DefendantFactory, LegalArticleFactory, PersonFactory
@@ -100,21 +101,21 @@ def database_state():
     return {model._meta.label: model._base_manager.count() for model in models}
 
 
-def problems(data: bytes, **kwargs) -> list[tuple[int, str, str]]:
+def problems(data: bytes, acting_user=SYSTEM, **kwargs) -> list[tuple[int, str, str]]:
     with pytest.raises(CasesFileRejected) as rejected:
-        cases_file_import(data=data, **kwargs)
+        cases_file_import(acting_user=acting_user, data=data, **kwargs)
     return [(error.line, error.column, error.reason) for error in rejected.value.plan.errors_by_line()]
 
 
 def imported(external_id: str) -> Person:
-    return ExternalIdentifier.objects.get(scheme=IdentifierScheme.OTHER, value=IDENTIFIER_PREFIX + external_id).person
+    return ExternalIdentifier.objects.get(scheme=IdentifierScheme.IMPORT, value=IDENTIFIER_PREFIX + external_id).person
 
 
 # --- A good file ---------------------------------------------------------------------------------
 
 
 def test_a_good_file_creates_people_with_their_names_facts_cases_sources_and_publication(articles):
-    plan = cases_file_import(data=csv_file(*GOOD_ROWS))
+    plan = cases_file_import(acting_user=SYSTEM, data=csv_file(*GOOD_ROWS))
 
     assert (plan.to_create, plan.to_update, plan.applied) == (3, 0, True)
     bialiatski = imported("v-101")
@@ -159,7 +160,7 @@ def test_a_good_file_creates_people_with_their_names_facts_cases_sources_and_pub
 def test_a_file_with_a_byte_order_mark_and_crlf_line_ends_imports(articles):
     data = b"\xef\xbb\xbf" + csv_file(*GOOD_ROWS, newline="\r\n")
 
-    assert cases_file_import(data=data).to_create == 3
+    assert cases_file_import(acting_user=SYSTEM, data=data).to_create == 3
     assert imported("v-101").private_notes == "Lawyer visits monthly"
 
 
@@ -167,7 +168,7 @@ def test_the_example_in_the_documentation_imports(articles):
     doc = (settings.BASE_DIR / "docs" / "import-format.md").read_text(encoding="utf-8")
     example = re.search(r"```csv\n(.*?)```", doc, re.S).group(1)
 
-    plan = cases_file_import(data=example.encode())
+    plan = cases_file_import(acting_user=SYSTEM, data=example.encode())
 
     assert plan.to_create == 3
     header = example.splitlines()[0].split(",")
@@ -176,7 +177,7 @@ def test_the_example_in_the_documentation_imports(articles):
 
 
 def test_only_external_id_and_name_are_required():
-    cases_file_import(data=b"name,external_id\nAnna Ivanova,x-1\n")
+    cases_file_import(acting_user=SYSTEM, data=b"name,external_id\nAnna Ivanova,x-1\n")
 
     assert imported("x-1").display_name == "Anna Ivanova"
     assert not StatusEvent.objects.exists()
@@ -186,10 +187,10 @@ def test_only_external_id_and_name_are_required():
 
 
 def test_importing_the_same_file_again_changes_nothing(articles):
-    cases_file_import(data=csv_file(*GOOD_ROWS))
+    cases_file_import(acting_user=SYSTEM, data=csv_file(*GOOD_ROWS))
     before = database_state()
 
-    plan = cases_file_import(data=csv_file(*GOOD_ROWS))
+    plan = cases_file_import(acting_user=SYSTEM, data=csv_file(*GOOD_ROWS))
 
     assert (plan.to_create, plan.to_update) == (0, 3)
     # History included: nothing that did not change was saved again.
@@ -197,11 +198,11 @@ def test_importing_the_same_file_again_changes_nothing(articles):
 
 
 def test_reimport_updates_the_same_person_instead_of_duplicating(articles):
-    cases_file_import(data=csv_file(*GOOD_ROWS))
+    cases_file_import(acting_user=SYSTEM, data=csv_file(*GOOD_ROWS))
     person = imported("v-103")
     changed = "v-103,Ihar Losik,Igor Losik,1992-05-17,male,vitsebsk,imprisoned,2020-06,,,342,15y,yes,,,,"
 
-    plan = cases_file_import(data=csv_file(changed))
+    plan = cases_file_import(acting_user=SYSTEM, data=csv_file(changed))
 
     assert (plan.to_create, plan.to_update) == (0, 1)
     assert Person.objects.count() == 3
@@ -216,8 +217,8 @@ def test_reimport_updates_the_same_person_instead_of_duplicating(articles):
 
 
 def test_reimport_with_another_term_replaces_the_imported_sentence(articles):
-    cases_file_import(data=csv_file(GOOD_ROWS[0]))
-    cases_file_import(data=csv_file(GOOD_ROWS[0].replace(",10y,", ",1y6m,")))
+    cases_file_import(acting_user=SYSTEM, data=csv_file(GOOD_ROWS[0]))
+    cases_file_import(acting_user=SYSTEM, data=csv_file(GOOD_ROWS[0].replace(",10y,", ",1y6m,")))
 
     person = imported("v-101")
     assert [s.term.code for s in Sentence.objects.filter(defendant__person=person)] == ["1y6m"]
@@ -225,8 +226,8 @@ def test_reimport_with_another_term_replaces_the_imported_sentence(articles):
 
 
 def test_public_no_withdraws_a_published_person_on_reimport(articles):
-    cases_file_import(data=csv_file(GOOD_ROWS[0]))
-    cases_file_import(data=csv_file(GOOD_ROWS[0].replace(",yes,", ",no,")))
+    cases_file_import(acting_user=SYSTEM, data=csv_file(GOOD_ROWS[0]))
+    cases_file_import(acting_user=SYSTEM, data=csv_file(GOOD_ROWS[0].replace(",yes,", ",no,")))
 
     assert imported("v-101").publication_state == PublicationState.WITHDRAWN
 
@@ -334,7 +335,7 @@ def test_a_bad_header_is_reported_on_line_one(header, expected):
 
 
 def test_empty_header_cells_are_ignored_unless_a_row_has_a_value_under_them():
-    cases_file_import(data=b"external_id,name,,\nu-1,Anna,,\n")
+    cases_file_import(acting_user=SYSTEM, data=b"external_id,name,,\nu-1,Anna,,\n")
     assert imported("u-1").display_name == "Anna"
 
     assert problems(b"external_id,name,,\nu-2,Boris,,oops\n") == [
@@ -371,7 +372,7 @@ def test_a_spreadsheet_file_is_refused_with_a_clear_message():
 
 
 def test_a_valid_update_is_not_applied_when_another_row_is_bad(articles):
-    cases_file_import(data=csv_file(GOOD_ROWS[0]))
+    cases_file_import(acting_user=SYSTEM, data=csv_file(GOOD_ROWS[0]))
     before = database_state()
 
     found = problems(csv_file(GOOD_ROWS[0].replace("Ales Bialiatski,", "Renamed,"), "b-1,Bad,,1990-13-45,,,,,,,,,,,,,"))
@@ -382,7 +383,7 @@ def test_a_valid_update_is_not_applied_when_another_row_is_bad(articles):
 
 
 def test_charges_for_a_person_in_several_cases_are_refused(articles):
-    cases_file_import(data=csv_file("s-1,Anna,,,,,,,,,,,,,,,"))
+    cases_file_import(acting_user=SYSTEM, data=csv_file("s-1,Anna,,,,,,,,,,,,,,,"))
     person = imported("s-1")
     DefendantFactory(person=person)
     DefendantFactory(person=person)
@@ -393,8 +394,8 @@ def test_charges_for_a_person_in_several_cases_are_refused(articles):
 def test_only_those_who_may_publish_can_import_rows_that_change_what_is_public(researcher, editor):
     data = csv_file("p-1,Anna,,,,,,,,,,,yes,,,,", "p-2,Boris,,,,,,,,,,,no,,,,")
 
-    assert problems(data, user=researcher) == [(2, "public", NOT_ALLOWED_TO_PUBLISH)]
-    assert cases_file_import(data=data, user=editor).to_create == 2
+    assert problems(data, acting_user=researcher) == [(2, "public", NOT_ALLOWED_TO_PUBLISH)]
+    assert cases_file_import(acting_user=editor, data=data).to_create == 2
     assert imported("p-1").is_public()
 
 
@@ -498,7 +499,7 @@ def test_the_upload_page_renders(editor_client):
 def test_upload_previews_then_confirm_imports_and_the_page_shows_the_outcome(
     editor_client, articles, media_root, eager_tasks, django_capture_on_commit_callbacks
 ):
-    cases_file_import(data=csv_file(GOOD_ROWS[2]))
+    cases_file_import(acting_user=SYSTEM, data=csv_file(GOOD_ROWS[2]))
 
     preview = upload(editor_client, csv_file(*GOOD_ROWS))
 
@@ -578,7 +579,7 @@ def test_a_researcher_sees_which_rows_need_an_editor_to_publish(researcher_clien
 
 def test_an_upload_never_confirmed_is_deleted_a_day_later(editor, media_root):
     data = csv_file(GOOD_ROWS[2])
-    plan = cases_file_check(data=data, user=editor)
+    plan = cases_file_check(acting_user=editor, data=data)
     abandoned = import_job_create(data=data, file_name="old.csv", user=editor, plan=plan)
 
     with time_machine.travel(dt.datetime.now(tz=dt.UTC) + dt.timedelta(days=2)):
@@ -591,7 +592,9 @@ def test_an_upload_never_confirmed_is_deleted_a_day_later(editor, media_root):
 
 def test_a_job_whose_uploader_left_is_not_imported(editor, media_root):
     data = csv_file(GOOD_ROWS[2])
-    job_id = import_job_create(data=data, file_name="x.csv", user=editor, plan=cases_file_check(data=data, user=editor))
+    job_id = import_job_create(
+        data=data, file_name="x.csv", user=editor, plan=cases_file_check(acting_user=editor, data=data)
+    )
     editor.is_active = False
     editor.save()
 

@@ -1,6 +1,7 @@
 import pytest
 
 from prisoners.models import Person, ReleaseType, Status
+from prisoners.roles import SYSTEM
 from prisoners.services import person_status_refresh, release_record
 from tests.prisoners.factories import PersonFactory, ReleaseFactory, StatusEventFactory
 
@@ -72,7 +73,7 @@ def test_release_record_stores_the_release_and_updates_the_status_in_one_step():
     person = PersonFactory()
     StatusEventFactory(person=person, date="2020-05", status=Status.IMPRISONED)
     person_status_refresh(person=person)
-    release_record(person=person, date="2025-06-21", release_type=ReleaseType.PARDON)
+    release_record(acting_user=SYSTEM, person=person, date="2025-06-21", release_type=ReleaseType.PARDON)
     person.refresh_from_db()
     assert person.current_status == Status.RELEASED
     assert person.releases.get().date == "2025-06-21"

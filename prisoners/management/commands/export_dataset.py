@@ -8,7 +8,8 @@ from prisoners.dataset import DatasetError, dataset_export
 class Command(BaseCommand):
     help = (
         "Write every record of the prisoners and sources apps, private fields included, as JSON Lines "
-        "(one file per model) plus the uploaded files, into DIR. For backups: keep DIR private."
+        "(one file per model) plus the uploaded files, into DIR. For backups: DIR and everything in it is "
+        "written for its owner only (directories 0700, files 0600, whatever the umask); keep it so."
     )
 
     def add_arguments(self, parser):

@@ -5,6 +5,7 @@ from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
 from prisoners.imports import CasesFileRejected, cases_file_import
+from prisoners.roles import SYSTEM
 
 STAGES = {"check": "checking", "import": "importing"}
 
@@ -44,7 +45,7 @@ class Command(BaseCommand):
             bars[stage].update(done - bars[stage].n)
 
         try:
-            plan = cases_file_import(data=data, dry_run=dry_run, progress=progress)
+            plan = cases_file_import(acting_user=SYSTEM, data=data, dry_run=dry_run, progress=progress)
         except CasesFileRejected as rejected:
             self._close(bars)
             for error in rejected.plan.errors_by_line():
