@@ -16,8 +16,8 @@ from sources.models import Document
 
 from . import roles, services
 from .admin_base import ServiceAdmin
-from .forms import PersonAdminForm
 from .admin_import import CaseImportAdminMixin
+from .forms import PersonAdminForm
 from .models import (
     MATCH_LIMIT,
     Case,

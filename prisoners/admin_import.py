@@ -234,7 +234,7 @@ TEMPLATES = {
 {% endif %}
 </div>
 {% if not finished and status.state != "checked" %}
-<script>
+<script nonce="{{ request.csp_nonce }}">
 (function () {
   const url = "{{ status_url|escapejs }}";
   const bar = document.getElementById("import-progress");

@@ -39,7 +39,7 @@ from .models import (
     StatusEvent,
 )
 from .roles import SYSTEM
-from .services import person_names_sync, person_publish, person_status_refresh, record_save
+from .services import person_names_sync, person_publish, record_save, status_refresh_deferred
 
 DEMO = "demo data"
 
@@ -1010,6 +1010,11 @@ def _load_document(data: DocumentData, people: dict[str, Person]) -> Document:
 @transaction.atomic
 def load_demo() -> dict[str, int]:
     """Enter the demo data, or bring it back in line with this module; returns counts of demo rows."""
+    with status_refresh_deferred(acting_user=SYSTEM):
+        return _load_all()
+
+
+def _load_all() -> dict[str, int]:
     sources = {
         key: _upsert(
             Source,
@@ -1049,7 +1054,6 @@ def load_demo() -> dict[str, int]:
     # Last, once events, releases and sentences are all in: status and sort keys derive from them.
     for person in people.values():
         person_names_sync(acting_user=SYSTEM, person=person)
-        person_status_refresh(person=person, acting_user=SYSTEM)
     return {
         "people": len(people),
         "sources": len(sources),

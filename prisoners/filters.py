@@ -4,6 +4,8 @@ import django_filters
 from django import forms
 from django.db.models import F
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 
 from .models import Gender, Person, Region, ReleaseGroup, ReleaseType, Status
 
@@ -103,6 +105,7 @@ class PersonFilter(django_filters.FilterSet):
     def filter_release_type(self, queryset, name, value):
         return queryset.released_by(value)
 
+    @extend_schema_field(OpenApiTypes.STR)  # a release group's slug
     def filter_release_group(self, queryset, name, value):
         return queryset.in_release_group(value.slug)
 

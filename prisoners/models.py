@@ -205,9 +205,9 @@ class PersonQuerySet(models.QuerySet):
 
     def visible_to(self, user):
         """Everyone for staff who may view people in the admin; the public set otherwise."""
-        if user.is_active and user.is_staff and user.has_perm("prisoners.view_person"):
-            return self
-        return self.public()
+        from .roles import may_see_unpublished
+
+        return self if may_see_unpublished(user, "prisoners.view_person") else self.public()
 
     def with_cited_record(self):
         """Everything a profile shows (page or API), each fact with its citations, in fixed queries."""

@@ -67,6 +67,22 @@ def connect(app_config) -> None:
     post_migrate.connect(_on_post_migrate, sender=app_config, dispatch_uid="casetracker-roles")
 
 
+def may_see_unpublished(user, permission: str) -> bool:
+    """Whether `user` may see records and files that are not public (photos, restricted documents).
+
+    Staff with the view permission, and, where staff logins need a second factor, only once
+    this session passed it: a password alone must not open what the admin would not.
+    """
+    from django.conf import settings
+
+    if not (user.is_active and user.is_staff and user.has_perm(permission)):
+        return False
+    if getattr(settings, "STAFF_2FA_REQUIRED", False):
+        is_verified = getattr(user, "is_verified", None)
+        return bool(is_verified and is_verified())
+    return True
+
+
 class SystemActor:
     """The acting user of work nobody started by hand (the demo loader, scheduled tasks).
 

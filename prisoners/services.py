@@ -9,6 +9,8 @@ the demo loader and tasks all call these; none of them saves a record itself.
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable
@@ -68,6 +70,8 @@ PERSON_DERIVED_FIELDS = frozenset(
         "merged_into",
     }
 )
+# The facts a person's derived status, term and sort keys are computed from.
+STATUS_MODELS = frozenset({"prisoners.statusevent", "prisoners.release", "prisoners.sentence", "prisoners.defendant"})
 # Fields a reader never sees: changing only these is not a public change.
 PRIVATE_PERSON_FIELDS = frozenset({"private_notes", "updated_at"})
 # The field that decides visibility per model, and which value is the private (safe) one.
@@ -138,8 +142,11 @@ def person_ids_of(obj: models.Model) -> set[int]:
 
 def _is_public(obj: models.Model) -> bool:
     """Whether the record as stored now is on a public surface, by its model's public()."""
-    if obj.pk is None:
+    if obj is None or obj.pk is None:
         return False
+    if _label(obj) == "sources.citation":
+        # Citation.public() is the same rule, spelled for querysets: this is its one-row form.
+        return not obj.is_private and _is_public(obj.content_object)
     public = getattr(type(obj)._default_manager, "public", None)
     if public is not None:
         return public().filter(pk=obj.pk).exists()
@@ -169,10 +176,35 @@ def _check_visibility(acting_user, old: models.Model | None, obj: models.Model) 
             _require(acting_user, roles.PUBLISH_PERMISSIONS[label], NOT_ALLOWED_TO_PUBLISH)
 
 
+_deferred_refresh: contextvars.ContextVar[set[int] | None] = contextvars.ContextVar("deferred_refresh", default=None)
+
+
+@contextlib.contextmanager
+def status_refresh_deferred(*, acting_user):
+    """Refresh each touched person's derived status once, at the end, instead of after every fact.
+
+    For loaders that write many facts of the same people in one transaction (the demo).
+    """
+    pending: set[int] = set()
+    token = _deferred_refresh.set(pending)
+    try:
+        yield
+    finally:
+        _deferred_refresh.reset(token)
+    for person in Person.objects.filter(pk__in=pending):
+        person_status_refresh(person=person, acting_user=acting_user)
+
+
 def _people_touched(person_ids: Iterable[int], *, public_change: bool, refresh: bool, acting_user) -> None:
-    people = Person.objects.filter(pk__in=set(person_ids))
-    for person in people:
-        if refresh:
+    person_ids = set(person_ids)
+    if not person_ids:
+        return
+    people = Person.objects.filter(pk__in=person_ids)
+    pending = _deferred_refresh.get()
+    if refresh and pending is not None:
+        pending |= person_ids
+    elif refresh:
+        for person in people:
             person_status_refresh(person=person, acting_user=acting_user)
     if public_change:
         people.public().update(public_updated_at=timezone.now())
@@ -212,7 +244,7 @@ def record_save(*, acting_user, obj: models.Model, reason: str = "", m2m: dict |
     _people_touched(
         before | person_ids_of(obj),
         public_change=public_change,
-        refresh=not isinstance(obj, Person),
+        refresh=_label(obj) in STATUS_MODELS,
         acting_user=acting_user,
     )
     return obj
@@ -229,7 +261,7 @@ def record_delete(*, acting_user, obj: models.Model, reason: str = "") -> None:
     was_public = _is_public(obj)
     _with_history(obj, acting_user, reason or "deleted")
     obj.delete()
-    _people_touched(people, public_change=was_public, refresh=True, acting_user=acting_user)
+    _people_touched(people, public_change=was_public, refresh=_label(obj) in STATUS_MODELS, acting_user=acting_user)
 
 
 @transaction.atomic

@@ -236,9 +236,10 @@ class DocumentQuerySet(models.QuerySet):
         )
 
     def visible_to(self, user):
-        if user.is_active and user.is_staff and user.has_perm("sources.view_document"):
-            return self
-        return self.public()
+        """Every document for staff who may view documents (see roles.may_see_unpublished); public ones otherwise."""
+        from prisoners.roles import may_see_unpublished
+
+        return self if may_see_unpublished(user, "sources.view_document") else self.public()
 
 
 class Document(models.Model):
