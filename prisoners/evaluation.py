@@ -6,7 +6,7 @@ import csv
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .models import Person
+from .models import NameVariant, Person
 
 
 @dataclass
@@ -35,7 +35,7 @@ def evaluate_name_search(path: Path) -> NameSearchReport:
     with path.open(encoding="utf-8", newline="") as handle:
         for row in csv.DictReader(handle):
             query, expected = row["query"], row["expected_slug"].strip()
-            matches = people.name_matches(query, limit=3)
+            matches = people.name_matches(query, limit=3, variants=NameVariant.objects.public())
             found = slugs[matches[0].person_id] if matches else ""
             if expected:
                 report.queries += 1

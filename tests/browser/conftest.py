@@ -72,8 +72,15 @@ def page(browser):
     context = browser.new_context(locale="en")
     context.set_default_timeout(TIMEOUT_MS)
     page = context.new_page()
+    # Every page a browser test visits must work under its Content-Security-Policy: a refused
+    # script or style is reported on the console, and fails the test that caused it.
+    refused = []
+    page.on(
+        "console", lambda message: refused.append(message.text) if "Content Security Policy" in message.text else None
+    )
     yield page
     context.close()
+    assert not refused, "CSP refused something:\n" + "\n".join(refused)
 
 
 @pytest.fixture
