@@ -15,7 +15,7 @@ from sources.admin import CITE_FIELDS, CitationCountMixin, CitationInline, Cited
 from sources.models import Document
 
 from . import roles, services
-from .admin_base import ServiceAdmin
+from .admin_base import ServiceAdmin, ServiceInlineMixin
 from .admin_import import CaseImportAdminMixin
 from .forms import PersonAdminForm
 from .models import (
@@ -80,18 +80,18 @@ class ReleaseDateFilter(admin.SimpleListFilter):
         return queryset.filter(pk__in=released)
 
 
-class NameVariantInline(admin.TabularInline):
+class NameVariantInline(ServiceInlineMixin, admin.TabularInline):
     model = NameVariant
     extra = 1
     fields = ["text", "language", "script", "kind", "is_private"]
 
 
-class ExternalIdentifierInline(admin.TabularInline):
+class ExternalIdentifierInline(ServiceInlineMixin, admin.TabularInline):
     model = ExternalIdentifier
     extra = 0
 
 
-class StatusEventInline(CitationCountMixin, admin.TabularInline):
+class StatusEventInline(ServiceInlineMixin, CitationCountMixin, admin.TabularInline):
     model = StatusEvent
     form = CitedFactForm
     extra = 1
@@ -100,7 +100,7 @@ class StatusEventInline(CitationCountMixin, admin.TabularInline):
     show_change_link = True
 
 
-class DefendantInline(admin.TabularInline):
+class DefendantInline(ServiceInlineMixin, admin.TabularInline):
     model = Defendant
     extra = 0
     fields = ["case", "note", "summary"]
@@ -123,7 +123,7 @@ class DefendantInline(admin.TabularInline):
         return f"{_('articles')}: {charges or '—'} · {_('sentences')}: {sentences or '—'}"
 
 
-class CaseDefendantInline(admin.TabularInline):
+class CaseDefendantInline(ServiceInlineMixin, admin.TabularInline):
     model = Defendant
     extra = 1
     fields = ["person", "note"]
@@ -131,7 +131,7 @@ class CaseDefendantInline(admin.TabularInline):
     show_change_link = True
 
 
-class CustodyPeriodInline(CitationCountMixin, admin.TabularInline):
+class CustodyPeriodInline(ServiceInlineMixin, CitationCountMixin, admin.TabularInline):
     model = CustodyPeriod
     form = CitedFactForm
     extra = 0
@@ -141,7 +141,7 @@ class CustodyPeriodInline(CitationCountMixin, admin.TabularInline):
     show_change_link = True
 
 
-class ReleaseInline(CitationCountMixin, admin.TabularInline):
+class ReleaseInline(ServiceInlineMixin, CitationCountMixin, admin.TabularInline):
     model = Release
     form = CitedFactForm
     extra = 0
@@ -156,7 +156,7 @@ class GroupReleaseInline(ReleaseInline):
     autocomplete_fields = ["person"]
 
 
-class DocumentLinkInline(admin.TabularInline):
+class DocumentLinkInline(ServiceInlineMixin, admin.TabularInline):
     model = Document.people.through
     extra = 0
     autocomplete_fields = ["document"]
@@ -164,7 +164,7 @@ class DocumentLinkInline(admin.TabularInline):
     verbose_name_plural = _("documents")
 
 
-class ChargeInline(CitationCountMixin, admin.TabularInline):
+class ChargeInline(ServiceInlineMixin, CitationCountMixin, admin.TabularInline):
     model = Charge
     form = CitedFactForm
     extra = 1
@@ -174,7 +174,7 @@ class ChargeInline(CitationCountMixin, admin.TabularInline):
     show_change_link = True
 
 
-class SentenceInline(CitationCountMixin, admin.StackedInline):
+class SentenceInline(ServiceInlineMixin, CitationCountMixin, admin.StackedInline):
     model = Sentence
     form = CitedFactForm
     extra = 0

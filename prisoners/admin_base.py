@@ -17,6 +17,36 @@ def change_reason(request, default: str) -> str:
     return f"{default} in the admin"
 
 
+def checked_form(form_class, user):
+    """`form_class` whose validation asks the services whether `user` may save the result.
+
+    The services refuse anyway; asking first turns a refusal into a form error next to what the
+    user typed, instead of a 403 page that loses it.
+    """
+
+    class ServiceCheckedForm(form_class):
+        def _post_clean(self):
+            super()._post_clean()
+            if self.errors:
+                return
+            try:
+                services.record_check(acting_user=user, obj=self.instance)
+            except PermissionDenied as refusal:
+                self.add_error(None, str(refusal))
+
+    ServiceCheckedForm.__name__ = form_class.__name__
+    return ServiceCheckedForm
+
+
+class ServiceInlineMixin:
+    """For inlines of a ServiceAdmin: each row is checked by the services before anything is saved."""
+
+    def get_formset(self, request, obj=None, **kwargs):
+        formset = super().get_formset(request, obj, **kwargs)
+        formset.form = checked_form(formset.form, request.user)
+        return formset
+
+
 class ServiceAdmin(SimpleHistoryAdmin):
     """A ModelAdmin whose every write is a call to prisoners.services.
 
@@ -27,6 +57,9 @@ class ServiceAdmin(SimpleHistoryAdmin):
     """
 
     object_history_form_template = "admin/history_version.html"
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        return checked_form(super().get_form(request, obj, change=change, **kwargs), request.user)
 
     def save_model(self, request, obj, form, change):
         pass  # saved by save_related() through the service, with its many-to-many values

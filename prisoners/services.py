@@ -210,6 +210,13 @@ def _people_touched(person_ids: Iterable[int], *, public_change: bool, refresh: 
         people.public().update(public_updated_at=timezone.now())
 
 
+def record_check(*, acting_user, obj: models.Model) -> None:
+    """Raise PermissionDenied if record_save() would refuse this change: forms call it to show why."""
+    old = type(obj)._default_manager.filter(pk=obj.pk).first() if obj.pk else None
+    _require(acting_user, _permission(obj, "change" if old else "add"))
+    _check_visibility(acting_user, old, obj)
+
+
 @transaction.atomic
 def record_save(*, acting_user, obj: models.Model, reason: str = "", m2m: dict | None = None) -> models.Model:
     """Create or change one record (and its many-to-many values) as `acting_user`.

@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from prisoners.admin_base import ServiceAdmin
+from prisoners.admin_base import ServiceAdmin, ServiceInlineMixin
 
 from .admin_intake import SourceIntakeAdminMixin
 from .documents import ALLOWED_EXTENSIONS, clean_upload, document_queue_process
@@ -22,7 +22,7 @@ from .services import citation_add
 QUOTE_WITHOUT_SOURCE = _("Choose the source this quote comes from.")
 
 
-class CitationInline(GenericTabularInline):
+class CitationInline(ServiceInlineMixin, GenericTabularInline):
     model = Citation
     extra = 0
     fields = ["source", "quote", "locator", "certainty", "field_name", "claim", "is_private"]
