@@ -8,7 +8,7 @@ from django.contrib.contenttypes.admin import GenericTabularInline
 from django.core.files.uploadedfile import UploadedFile
 from django.db import models
 from django.template.defaultfilters import filesizeformat
-from django.urls import reverse
+from django.urls import NoReverseMatch, reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
@@ -163,10 +163,22 @@ class CitationAdmin(ServiceAdmin):
     autocomplete_fields = ["source"]
     list_select_related = ["source", "content_type"]
 
+    def get_queryset(self, request):
+        # The cited records, one query per kind, for the links of cited_record().
+        return super().get_queryset(request).prefetch_related("content_object")
+
     @admin.display(description=_("record"))
     def cited_record(self, obj):
-        url = reverse(f"admin:{obj.content_type.app_label}_{obj.content_type.model}_change", args=[obj.object_id])
-        return format_html('<a href="{}">{} #{}</a>', url, obj.content_type.name, obj.object_id)
+        label = f"{obj.content_type.name} #{obj.object_id}"
+        try:
+            url = reverse(f"admin:{obj.content_type.app_label}_{obj.content_type.model}_change", args=[obj.object_id])
+        except NoReverseMatch:
+            # Edited inline on its person's page (name variants): link there.
+            person_id = getattr(obj.content_object, "person_id", None)
+            if person_id is None:
+                return label
+            url = reverse("admin:prisoners_person_change", args=[person_id])
+        return format_html('<a href="{}">{}</a>', url, label)
 
 
 class DocumentAdminForm(forms.ModelForm):
