@@ -340,6 +340,14 @@ def _stems(word: str) -> list[tuple[str, str]]:
     return readings
 
 
+class _StemsOfText(dict):
+    """`_stems` of each distinct word of one text, worked out once: articles repeat their words."""
+
+    def __missing__(self, word: str) -> list[tuple[str, str]]:
+        self[word] = readings = _stems(word)
+        return readings
+
+
 def _surname_reading_fits(stem: str, ending: str, surname: str) -> bool:
     if stem == surname:
         return not ending or ending not in FEMININE_ENDINGS or surname.endswith("a")
@@ -351,26 +359,42 @@ def _surname_reading_fits(stem: str, ending: str, surname: str) -> bool:
 
 
 def mentions_in(text: str, people: Iterable[PersonNames]) -> list[Mention]:
-    """Where the people are named in `text` (surname, optionally with a given name), by offsets."""
+    """Where the people are named in `text` (surname, optionally with a given name), by offsets.
+
+    One pass over the words with a dict from surname keys to people, so the work grows with
+    the length of the text; nothing found is compared with everything found before it.
+    """
     by_surname: dict[str, list[PersonNames]] = {}
     for names in people:
         for key in names.surname_keys:
             by_surname.setdefault(key, []).append(names)
     candidate_keys = {key[:-1] for key in by_surname if key[-1] in "ai"} | set(by_surname)
 
+    stems = _StemsOfText()
+    surname_of: dict[str, list[PersonNames]] = {}  # each distinct word: whose surname it can be
+
+    def people_named_by(word: str) -> list[PersonNames]:
+        if word not in surname_of:
+            named = []
+            for stem, ending in stems[word]:
+                if stem not in candidate_keys:
+                    continue
+                for surname in [stem, stem + "a", stem + "i"]:
+                    for names in by_surname.get(surname, []):
+                        if _surname_reading_fits(stem, ending, surname) and names not in named:
+                            named.append(names)
+            surname_of[word] = named
+        return surname_of[word]
+
     words = [(m.start(), m.end(), m.group()) for m in _WORD.finditer(text)]
     found: list[Mention] = []
+    seen: set[tuple[int, int]] = set()  # (person, start): one mention however many readings fit
     for index, (_start, _end, word) in enumerate(words):
-        for stem, ending in _stems(word):
-            if stem not in candidate_keys:
-                continue
-            for surname in [stem, stem + "a", stem + "i"]:
-                for names in by_surname.get(surname, []):
-                    if not _surname_reading_fits(stem, ending, surname):
-                        continue
-                    mention = _with_given_name(words, index, names, text)
-                    if mention and all(m.person_id != names.person_id or m.start != mention.start for m in found):
-                        found.append(mention)
+        for names in people_named_by(word):
+            mention = _with_given_name(words, index, names, text, stems=stems)
+            if mention and (mention.person_id, mention.start) not in seen:
+                seen.add((mention.person_id, mention.start))
+                found.append(mention)
     return _joined(sorted(found, key=lambda m: (m.start, m.person_id)), text)
 
 
@@ -390,7 +414,7 @@ def _joined(mentions: list[Mention], text: str) -> list[Mention]:
     return joined
 
 
-def _with_given_name(words, index: int, names: PersonNames, text: str) -> Mention | None:
+def _with_given_name(words, index: int, names: PersonNames, text: str, *, stems: _StemsOfText) -> Mention | None:
     """Widen a surname to an adjacent given name; another person's given name means no mention."""
     start, end, _word = words[index]
     for neighbour in (index - 1, index + 1):
@@ -400,7 +424,7 @@ def _with_given_name(words, index: int, names: PersonNames, text: str) -> Mentio
         between = text[min(end, n_end) : max(start, n_start)]
         if between.strip(" \u00a0"):
             continue
-        keys = {stem for stem, _ending in _stems(n_word)}
+        keys = {stem for stem, _ending in stems[n_word]}
         if (
             keys & names.given_keys
             or {k + "a" for k in keys} & names.given_keys

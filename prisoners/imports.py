@@ -24,6 +24,7 @@ from __future__ import annotations
 import codecs
 import csv
 import datetime as dt
+import fcntl
 import functools
 import io
 import json
@@ -798,8 +799,10 @@ def import_job_create(*, data: bytes, file_name: str, user, plan: ImportPlan) ->
 
 def import_job_start(*, job_id: str) -> dict:
     """Queue the import of a checked upload once the current transaction commits."""
+    from outbox.services import outbox_enqueue
+
     status = _job_write(job_id, state=JobState.QUEUED)
-    transaction.on_commit(lambda: cases_import_task.delay(job_id))
+    outbox_enqueue(cases_import_task.name, job_id)
     return status
 
 
@@ -814,38 +817,51 @@ def import_job_run(*, job_id: str) -> dict:
     if user is None:
         default_storage.delete(csv_name)
         return _job_write(job_id, state=JobState.FAILED, message=UPLOADER_GONE)
-    with default_storage.open(csv_name, "rb") as upload:
-        data = upload.read()
-    _job_write(job_id, state=JobState.RUNNING, stage="check", done=0)
-    last_written = [0.0]
-
-    def progress(stage: str, done: int, total: int) -> None:
-        now = time.monotonic()
-        if done == total or now - last_written[0] >= 0.5:
-            last_written[0] = now
-            _job_write(job_id, stage=stage, done=done, total=total)
-
     try:
-        plan = cases_file_import(acting_user=user, data=data, progress=progress)
-    except CasesFileRejected as rejected:
-        errors = [[e.line, e.column, e.reason] for e in rejected.plan.errors_by_line()]
-        status = _job_write(
-            job_id,
-            state=JobState.FAILED,
-            errors=errors[:MAX_ERRORS_KEPT],
-            error_count=len(errors),
-            message=str(rejected),
-        )
-    except Exception as error:
-        # One transaction: nothing was imported. The editor can upload the file again.
+        upload = open(default_storage.path(csv_name), "rb")  # noqa: SIM115 - held open for its lock
+    except FileNotFoundError:
+        return import_job_status(job_id) or {}  # another run finished the job, and deleted the file, meanwhile
+    with upload:
+        # One run at a time: the task delivered again while a worker still applies the file (a
+        # broker's redelivery, a second flush) returns at once; a killed worker's lock dies with it.
+        try:
+            fcntl.flock(upload.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return status
+        status = import_job_status(job_id) or {}
+        if status.get("state") in FINISHED:
+            return status
+        data = upload.read()
+        _job_write(job_id, state=JobState.RUNNING, stage="check", done=0)
+        last_written = [0.0]
+
+        def progress(stage: str, done: int, total: int) -> None:
+            now = time.monotonic()
+            if done == total or now - last_written[0] >= 0.5:
+                last_written[0] = now
+                _job_write(job_id, stage=stage, done=done, total=total)
+
+        try:
+            plan = cases_file_import(acting_user=user, data=data, progress=progress)
+        except CasesFileRejected as rejected:
+            errors = [[e.line, e.column, e.reason] for e in rejected.plan.errors_by_line()]
+            status = _job_write(
+                job_id,
+                state=JobState.FAILED,
+                errors=errors[:MAX_ERRORS_KEPT],
+                error_count=len(errors),
+                message=str(rejected),
+            )
+        except Exception as error:
+            # One transaction: nothing was imported. The editor can upload the file again.
+            default_storage.delete(csv_name)
+            _job_write(job_id, state=JobState.FAILED, message=IMPORT_STOPPED.format(error=error))
+            raise
+        else:
+            status = _job_write(
+                job_id, state=JobState.DONE, done=len(plan.rows), created=plan.to_create, updated=plan.to_update
+            )
         default_storage.delete(csv_name)
-        _job_write(job_id, state=JobState.FAILED, message=IMPORT_STOPPED.format(error=error))
-        raise
-    else:
-        status = _job_write(
-            job_id, state=JobState.DONE, done=len(plan.rows), created=plan.to_create, updated=plan.to_update
-        )
-    default_storage.delete(csv_name)
     return status
 
 

@@ -195,6 +195,40 @@ def status_refresh_deferred(*, acting_user):
         person_status_refresh(person=person, acting_user=acting_user)
 
 
+def _documents_of(obj: models.Model) -> list:
+    """The documents whose publicity a change of `obj` can alter: itself, or the one a link row belongs to."""
+    if _label(obj) == "sources.document":
+        return [obj]
+    if obj._meta.auto_created and hasattr(obj, "document"):
+        return [obj.document]
+    return []
+
+
+@contextlib.contextmanager
+def _no_document_made_public(acting_user, obj: models.Model):
+    """A document that was not public and is afterwards needs the publish permission, however it came about.
+
+    Its flag is guarded by _check_visibility(); this covers the rest: removing the one unpublished
+    person from a document marked public makes it public as surely as ticking the box, and so
+    does replacing the file of a public document.
+    """
+    documents = _documents_of(obj)
+    if not documents or acting_user.has_perm(roles.PUBLISH_PERMISSIONS["sources.document"]):
+        yield
+        return
+    before = {document.pk: (_is_public(document), _stored_file(document)) for document in documents if document.pk}
+    yield
+    for document in documents:
+        was_public, old_file = before.get(document.pk, (False, None))
+        now_public = _is_public(document)
+        if (now_public and not was_public) or (now_public and old_file is not None and old_file != document.file.name):
+            raise PermissionDenied(NOT_ALLOWED_TO_PUBLISH)
+
+
+def _stored_file(document) -> str | None:
+    return type(document)._default_manager.filter(pk=document.pk).values_list("file", flat=True).first()
+
+
 def _people_touched(person_ids: Iterable[int], *, public_change: bool, refresh: bool, acting_user) -> None:
     person_ids = set(person_ids)
     if not person_ids:
@@ -235,13 +269,16 @@ def record_save(*, acting_user, obj: models.Model, reason: str = "", m2m: dict |
     if isinstance(obj, Person) and obj.publication_state == PublicationState.PUBLISHED and not obj.published_at:
         obj.published_at = timezone.now()
     _with_history(obj, acting_user, reason)
-    if isinstance(obj, Person) and old is not None:
-        # Derived fields are person_status_refresh()'s alone: a stale instance must not undo them.
-        obj.save(update_fields=[f.name for f in Person._meta.concrete_fields if f.name not in PERSON_DERIVED_FIELDS])
-    else:
-        obj.save()
-    for name, values in (m2m or {}).items():
-        getattr(obj, name).set(values)
+    with _no_document_made_public(acting_user, obj):
+        if isinstance(obj, Person) and old is not None:
+            # Derived fields are person_status_refresh()'s alone: a stale instance must not undo them.
+            obj.save(
+                update_fields=[f.name for f in Person._meta.concrete_fields if f.name not in PERSON_DERIVED_FIELDS]
+            )
+        else:
+            obj.save()
+        for name, values in (m2m or {}).items():
+            getattr(obj, name).set(values)
     if isinstance(obj, Person):
         # Private notes alone move nothing a reader sees; publishing moves everything.
         newly_public = old is None or not old.is_public()
@@ -267,7 +304,8 @@ def record_delete(*, acting_user, obj: models.Model, reason: str = "") -> None:
     people = person_ids_of(obj)
     was_public = _is_public(obj)
     _with_history(obj, acting_user, reason or "deleted")
-    obj.delete()
+    with _no_document_made_public(acting_user, obj):
+        obj.delete()
     _people_touched(people, public_change=was_public, refresh=_label(obj) in STATUS_MODELS, acting_user=acting_user)
 
 
@@ -612,10 +650,13 @@ def person_merge(*, acting_user, kept: Person, merged: Person, take: Iterable[st
 def find_mentions(text: str, *, people=None) -> list[identity.Mention]:
     """The known people named in `text` (any spelling, script or case ending), with offsets."""
     people = Person.objects.all() if people is None else people
+    # One query: the display name rides along, instead of a second query binding every person's pk.
     variants: dict[int, list[str]] = defaultdict(list)
-    for person_id, variant_text in NameVariant.objects.filter(person__in=people).values_list("person_id", "text"):
+    display_names: dict[int, str] = {}
+    rows = NameVariant.objects.filter(person__in=people).values_list("person_id", "person__display_name", "text")
+    for person_id, display_name, variant_text in rows:
         variants[person_id].append(variant_text)
-    display_names = dict(people.filter(pk__in=variants).values_list("pk", "display_name"))
+        display_names[person_id] = display_name
     names = [identity.person_names(pk, display_names[pk], texts) for pk, texts in variants.items()]
     mentions = identity.mentions_in(text, names)
     by_pk = Person.objects.in_bulk({m.person_id for m in mentions})

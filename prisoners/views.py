@@ -13,6 +13,7 @@ from sources.models import Citation
 from .filters import PersonFilter
 from .models import Person, Release, ReleaseGroup
 from .presentation import CSV_COLUMNS, csv_row, export_row, person_json_ld, profile_url_prefix
+from .throttling import downloads_throttled
 
 PAGE_SIZES = (10, 25, 50, 100)
 
@@ -46,6 +47,7 @@ class _Echo:
         return value
 
 
+@downloads_throttled
 def person_list_csv(request):
     """The filtered public list as CSV, streamed row by row so memory stays flat."""
     people = PersonFilter(request.GET, queryset=Person.objects.public()).qs
@@ -60,6 +62,7 @@ def person_list_csv(request):
     return response
 
 
+@downloads_throttled
 def person_list_json(request):
     """The filtered public list as a JSON array, streamed row by row so memory stays flat."""
     people = PersonFilter(request.GET, queryset=Person.objects.public()).qs

@@ -191,7 +191,9 @@ class DocumentAdminForm(forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.checked_upload = None
-        file_field = self.fields["file"]
+        file_field = self.fields.get("file")
+        if file_field is None:
+            return  # read-only for this user (view permission only)
         file_field.widget.attrs["accept"] = ",".join(
             [*ALLOWED_EXTENSIONS, *(ext for exts in ALLOWED_EXTENSIONS.values() for ext in exts)]
         )

@@ -12,7 +12,14 @@ from prisoners.services import person_likely_duplicates
 
 from .archive import source_queue_fetch
 from .forms import IntakeFactForm, IntakeStartForm
-from .intake import intake_record_fact, marked_html, marks_in, source_create_from_intake
+from .intake import (
+    SourceExists,
+    intake_record_fact,
+    marked_html,
+    marking_skipped_reason,
+    marks_in,
+    source_create_from_intake,
+)
 from .models import Source
 
 
@@ -40,6 +47,13 @@ class SourceIntakeAdminMixin:
                     text=form.cleaned_data["text"],
                     upload=form.cleaned_data["file"],
                 )
+            except SourceExists as exists:
+                messages.info(
+                    request,
+                    _("%(url)s is already a source: here it is, and nothing new was saved.")
+                    % {"url": exists.source.url},
+                )
+                return redirect("admin:sources_source_intake", pk=exists.source.pk)
             except ValueError as error:
                 form.add_error("file", str(error))
             else:
@@ -87,6 +101,7 @@ class SourceIntakeAdminMixin:
             "title": _("Intake: %(title)s") % {"title": source.title},
             "source": source,
             "marked_text": marked_html(source.text, marks),
+            "marking_skipped": marking_skipped_reason(source.text),
             "form": form,
             "media": self.media + form.media,
             "opts": self.opts,

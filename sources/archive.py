@@ -5,25 +5,23 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 
-import httpx
 import trafilatura
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
 from casetracker.dates import edtf_bounds
+from prisoners.roles import SYSTEM
+from prisoners.services import record_save
 
+from . import fetching
 from .models import FetchState, Snapshot, Source
 
-USER_AGENT = "Casetracker archiver"
 HTML_TYPES = ("text/html", "application/xhtml+xml")
+METADATA_FIELDS = ("title", "author", "outlet", "published", "language", "text")
 NO_URL = "This source has no URL to fetch."
-TIMED_OUT = "The site did not answer within {seconds} seconds. Try again later."
-UNREACHABLE = "Could not reach the site: {reason}."
 HTTP_ERROR = "The site answered {status} {reason}: the page is missing or blocked."
 NOT_HTML = "The address gave a {content_type} file, not a web page; upload it as a document instead."
-TOO_LARGE = "The page is larger than {limit} MB; it was not archived."
 
 
 @dataclass(frozen=True)
@@ -31,14 +29,6 @@ class FetchOutcome:
     source: Source
     snapshot: Snapshot | None
     transient: bool = False
-
-
-def _timeout() -> float:
-    return float(getattr(settings, "SOURCE_FETCH_TIMEOUT", 20))
-
-
-def _max_bytes() -> int:
-    return int(getattr(settings, "SOURCE_FETCH_MAX_BYTES", 10 * 1024 * 1024))
 
 
 def _fail(source: Source, message: str, *, transient: bool = False) -> FetchOutcome:
@@ -50,12 +40,16 @@ def _fail(source: Source, message: str, *, transient: bool = False) -> FetchOutc
 
 def source_queue_fetch(*, source: Source) -> Source:
     """Mark a source as waiting for its fetch and hand the fetch to a worker after commit."""
+    from outbox.services import outbox_enqueue
+
     from .tasks import source_fetch_task
 
-    source.fetch_state = FetchState.QUEUED
-    source.fetch_error = ""
-    source.save(update_fields=["fetch_state", "fetch_error"])
-    transaction.on_commit(lambda: source_fetch_task.delay(source.pk))
+    # The state and the queued fetch are saved together: a broker that is down loses neither.
+    with transaction.atomic():
+        source.fetch_state = FetchState.QUEUED
+        source.fetch_error = ""
+        source.save(update_fields=["fetch_state", "fetch_error"])
+        outbox_enqueue(source_fetch_task.name, source.pk)
     return source
 
 
@@ -63,7 +57,8 @@ def source_fetch(*, source_id: int) -> FetchOutcome:
     """Fetch the source's URL, keep a snapshot with its SHA-256 and fill in missing metadata.
 
     Every failure ends as a readable message on the source, which is never lost; fetching
-    the same page again adds no second snapshot.
+    the same page again adds no second snapshot. Only the public internet is reached
+    (sources/fetching.py).
     """
     source = Source.objects.get(pk=source_id)
     if not source.url:
@@ -72,40 +67,40 @@ def source_fetch(*, source_id: int) -> FetchOutcome:
     source.fetch_attempts += 1
     source.save(update_fields=["fetch_state", "fetch_attempts"])
     try:
-        with httpx.Client(timeout=_timeout(), follow_redirects=True, headers={"User-Agent": USER_AGENT}) as client:
-            response = client.get(source.url)
-    except httpx.TimeoutException:
-        return _fail(source, TIMED_OUT.format(seconds=f"{_timeout():g}"), transient=True)
-    except httpx.HTTPError as error:
-        return _fail(source, UNREACHABLE.format(reason=error.__class__.__name__), transient=True)
+        page = fetching.fetch(source.url, content_types=HTML_TYPES)
+    except fetching.WrongContentType as error:
+        return _fail(source, NOT_HTML.format(content_type=error.content_type or "unknown"))
+    except fetching.FetchError as error:
+        return _fail(source, error.message, transient=error.transient)
+    if page.status_code >= 400:
+        message = HTTP_ERROR.format(status=page.status_code, reason=page.reason_phrase)
+        return _fail(source, message, transient=page.status_code >= 500)
 
-    if response.status_code >= 400:
-        message = HTTP_ERROR.format(status=response.status_code, reason=response.reason_phrase)
-        return _fail(source, message, transient=response.status_code >= 500)
-    content_type = response.headers.get("content-type", "").split(";")[0].strip().lower()
-    if content_type not in HTML_TYPES:
-        return _fail(source, NOT_HTML.format(content_type=content_type or "unknown"))
-    if len(response.content) > _max_bytes():
-        return _fail(source, TOO_LARGE.format(limit=_max_bytes() // (1024 * 1024)))
-
-    raw_html = response.text
-    sha256 = hashlib.sha256(response.content).hexdigest()
+    raw_html = page.text()
+    sha256 = hashlib.sha256(page.content).hexdigest()
     text = trafilatura.extract(raw_html, include_comments=False, favor_precision=True) or ""
     with transaction.atomic():
+        # Read again under a lock: a researcher may have edited the source during the fetch,
+        # and their entries must not be overwritten with what this instance held before.
+        source = Source.objects.select_for_update().get(pk=source_id)
         snapshot = source.snapshots.filter(sha256=sha256).first() or Snapshot.objects.create(
             source=source,
-            url=str(response.url),
+            url=page.url,
             fetched_at=timezone.now(),
-            http_status=response.status_code,
-            content_type=content_type,
+            http_status=page.status_code,
+            content_type=page.content_type,
             raw_html=raw_html,
             text=text,
             sha256=sha256,
         )
+        before = [getattr(source, field) for field in METADATA_FIELDS]
         _fill_metadata(source, raw_html, text)
         source.fetch_state = FetchState.DONE
         source.fetch_error = ""
-        source.save()
+        if [getattr(source, field) for field in METADATA_FIELDS] != before:
+            record_save(acting_user=SYSTEM, obj=source, reason="metadata from the fetched page")
+        else:
+            source.save(update_fields=["fetch_state", "fetch_error"])
     return FetchOutcome(source, snapshot)
 
 
@@ -130,22 +125,21 @@ def _fill_metadata(source: Source, raw_html: str, text: str) -> None:
     placeholder_title = not source.title or source.title == source.url
     for field, value in found.items():
         if value and (not getattr(source, field) or (field == "title" and placeholder_title)):
-            setattr(source, field, value)
+            # A hostile page's 10,000-character title must not fail the save on PostgreSQL.
+            setattr(source, field, value[: Source._meta.get_field(field).max_length])
     if text and not source.text:
         source.text = text
 
 
 def source_check_link(*, source_id: int) -> Source:
-    """Record whether the source's URL still answers; 4xx/5xx and no answer mark it dead."""
+    """Record whether the source's URL still answers; 4xx/5xx, no answer and a refused address mark it dead."""
     source = Source.objects.get(pk=source_id)
     status = None
     try:
-        with httpx.Client(timeout=_timeout(), follow_redirects=True, headers={"User-Agent": USER_AGENT}) as client:
-            response = client.head(source.url)
-            if response.status_code in (405, 501):  # some servers refuse HEAD
-                response = client.get(source.url)
-            status = response.status_code
-    except httpx.HTTPError:
+        status = fetching.fetch(source.url, method="HEAD", read_body=False).status_code
+        if status in (405, 501):  # some servers refuse HEAD
+            status = fetching.fetch(source.url, read_body=False).status_code
+    except fetching.FetchError:
         status = None
     source.link_status = status
     source.link_is_dead = status is None or status >= 400

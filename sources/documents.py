@@ -22,7 +22,6 @@ import filetype
 from django.conf import settings
 from django.core.exceptions import SuspiciousFileOperation, ValidationError
 from django.core.files.base import ContentFile, File
-from django.db import transaction
 from django.template.defaultfilters import filesizeformat
 from django.utils.text import get_text_list, get_valid_filename
 from django.utils.translation import gettext_lazy as _
@@ -376,10 +375,11 @@ def clean_upload(uploaded: File, *, images_only: bool = False) -> tuple[CheckedU
 
 def document_queue_process(*, document: Document) -> None:
     """Hand the document's processing to a worker once the current transaction has committed."""
+    from outbox.services import outbox_enqueue
+
     from .tasks import document_process_task
 
-    pk = document.pk
-    transaction.on_commit(lambda: document_process_task.delay(pk))
+    outbox_enqueue(document_process_task.name, document.pk)
 
 
 def _pdf_text(data: bytes) -> str:

@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 
-from django.db import transaction
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.template.defaultfilters import filesizeformat
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.text import Truncator
+from django.utils.translation import gettext_lazy
 
 from prisoners.models import (
     Case,
@@ -61,15 +66,29 @@ SEASONS = {
 }
 _MONTH = "|".join(sorted(MONTHS, key=len, reverse=True))
 _SEASON = "|".join(SEASONS)
-# Longest forms first: "21 June 2025" must not be read as "June 2025".
+# Longest forms first: "21 June 2025" must not be read as "June 2025". Runs of spaces are
+# possessive (\s++): what follows them never starts with a space, so giving spaces back finds
+# nothing and would only retry the sixty month names at every space of a long blank run.
+_GAP = r"\s++"
+_YEAR = r"(?P<year>(19|20)\d\d)\b"
 DATE_PATTERNS = [
-    ("day_month_year", re.compile(rf"\b(?P<day>\d{{1,2}})\s+(?P<month>{_MONTH})\.?,?\s+(?P<year>(19|20)\d\d)\b", re.I)),
-    ("month_day_year", re.compile(rf"\b(?P<month>{_MONTH})\.?\s+(?P<day>\d{{1,2}}),?\s+(?P<year>(19|20)\d\d)\b", re.I)),
-    ("season_year", re.compile(rf"\b(?P<season>{_SEASON})\s+(of\s+)?(?P<year>(19|20)\d\d)\b", re.I)),
-    ("month_year", re.compile(rf"\b(?P<month>{_MONTH})\.?,?\s+(?P<year>(19|20)\d\d)\b", re.I)),
-    ("year", re.compile(r"\b(?P<year>(19|20)\d\d)\b")),
+    ("day_month_year", re.compile(rf"\b(?P<day>\d{{1,2}}){_GAP}(?P<month>{_MONTH})\.?,?{_GAP}{_YEAR}", re.I)),
+    ("month_day_year", re.compile(rf"\b(?P<month>{_MONTH})\.?{_GAP}(?P<day>\d{{1,2}}),?{_GAP}{_YEAR}", re.I)),
+    ("season_year", re.compile(rf"\b(?P<season>{_SEASON}){_GAP}(of{_GAP})?{_YEAR}", re.I)),
+    ("month_year", re.compile(rf"\b(?P<month>{_MONTH})\.?,?{_GAP}{_YEAR}", re.I)),
+    ("year", re.compile(rf"\b{_YEAR}")),
 ]
+# These begin with a month or season word: tried only where such a word starts (see find_dates).
+_WORD_FIRST = {"month_day_year", "season_year", "month_year"}
+_LETTER_RUN = re.compile(r"[^\W\d_]+")
 NUMBER = re.compile(r"\b\d{1,3}(?:[,\u00a0 ]\d{3})+\b|\b\d+(?:\.\d+)?\b")
+
+# Marking reads the whole text several times; beyond this size the page shows the text unmarked.
+DEFAULT_INTAKE_MAX_TEXT_BYTES = 500_000
+TEXT_TOO_LONG_TO_MARK = gettext_lazy(
+    "This text is %(size)s, more than the %(limit)s that the intake marks: it is saved in full "
+    "and shown below, but people, dates and numbers are not highlighted. Select passages as usual."
+)
 
 
 @dataclass(frozen=True)
@@ -81,15 +100,48 @@ class Marked:
     label: str = ""
 
 
+def _free_of(taken: Iterable[Marked]) -> Callable[[int, int], bool]:
+    """A test of whether a span overlaps none of `taken`: spans merged and sorted once, then bisected.
+
+    Comparing each new mark with every mark already taken made marking a long text quadratic.
+    """
+    merged: list[list[int]] = []
+    for start, end in sorted((t.start, t.end) for t in taken):
+        if merged and start < merged[-1][1]:
+            merged[-1][1] = max(merged[-1][1], end)
+        else:
+            merged.append([start, end])
+    starts = [start for start, _end in merged]
+    ends = [end for _start, end in merged]  # increasing, as the merged spans are disjoint
+
+    def free(start: int, end: int) -> bool:
+        index = bisect_right(ends, start)  # the first merged span ending after `start`
+        return index == len(ends) or starts[index] >= end
+
+    return free
+
+
+def _matches_from(pattern: re.Pattern, text: str, starts: list[int]) -> Iterator[re.Match]:
+    """What `pattern.finditer(text)` yields, trying only at `starts`, where any match must begin."""
+    end = 0
+    for start in starts:
+        if start >= end and (match := pattern.match(text, start)):
+            end = match.end()
+            yield match
+
+
 def find_dates(text: str) -> list[Marked]:
     """Dates written out in the text, each with the EDTF a researcher would enter."""
+    # Searched for everywhere, the month names (an alternation of sixty, case-insensitive) are
+    # tried at every word boundary; one scan for the words they can be is many times cheaper.
+    names = MONTHS.keys() | SEASONS.keys()
+    word_starts = [m.start() for m in _LETTER_RUN.finditer(text) if m.group().lower() in names]
     found: list[Marked] = []
-
-    def free(start, end):
-        return all(end <= m.start or start >= m.end for m in found)
-
     for kind, pattern in DATE_PATTERNS:
-        for match in pattern.finditer(text):
+        # A pattern's own matches never overlap, so only the longer forms found before it count.
+        free = _free_of(found)
+        matches = _matches_from(pattern, text, word_starts) if kind in _WORD_FIRST else pattern.finditer(text)
+        for match in matches:
             if not free(match.start(), match.end()):
                 continue
             year = match["year"]
@@ -105,22 +157,35 @@ def find_dates(text: str) -> list[Marked]:
 
 
 def find_numbers(text: str, taken: list[Marked]) -> list[Marked]:
-    return [
-        Marked(m.start(), m.end(), "number", m.group())
-        for m in NUMBER.finditer(text)
-        if all(m.end() <= t.start or m.start() >= t.end for t in taken)
-    ]
+    free = _free_of(taken)
+    return [Marked(m.start(), m.end(), "number", m.group()) for m in NUMBER.finditer(text) if free(m.start(), m.end())]
 
 
-def marks_in(text: str, people=None) -> list[Marked]:
-    """People (any spelling or case ending), dates and numbers in the text, without overlaps."""
+def intake_max_text_bytes() -> int:
+    return getattr(settings, "INTAKE_MAX_TEXT_BYTES", DEFAULT_INTAKE_MAX_TEXT_BYTES)
+
+
+def marking_skipped_reason(text: str) -> str:
+    """Why the intake page shows `text` unmarked (it is over INTAKE_MAX_TEXT_BYTES), or ""."""
+    size, limit = len(text.encode()), intake_max_text_bytes()
+    if size <= limit:
+        return ""
+    return TEXT_TOO_LONG_TO_MARK % {"size": filesizeformat(size), "limit": filesizeformat(limit)}
+
+
+def marks_in(text: str, people=None, *, capped: bool = True) -> list[Marked]:
+    """People (any spelling or case ending), dates and numbers in the text, without overlaps.
+
+    No marks at all for a text over INTAKE_MAX_TEXT_BYTES, unless `capped` is False (the benchmark).
+    """
+    if capped and marking_skipped_reason(text):
+        return []
     marks = [
         Marked(m.start, m.end, "person", str(m.person_id), m.person.display_name)
         for m in find_mentions(text, people=people)
     ]
-    for date in find_dates(text):
-        if all(date.end <= m.start or date.start >= m.end for m in marks):
-            marks.append(date)
+    free = _free_of(marks)
+    marks += [date for date in find_dates(text) if free(date.start, date.end)]
     marks += find_numbers(text, marks)
     return sorted(marks, key=lambda m: m.start)
 
@@ -237,19 +302,42 @@ def _text_of_upload(upload) -> str:
 NOT_AN_ARTICLE_FILE = "This file is neither a PDF nor an HTML page."
 
 
+class SourceExists(Exception):
+    """The address is already a source: the intake opens that one rather than saving a second."""
+
+    def __init__(self, source: Source):
+        super().__init__(source.url)
+        self.source = source
+
+
 @transaction.atomic
 def source_create_from_intake(*, acting_user, url: str = "", title: str = "", text: str = "", upload=None) -> Source:
-    """Save the source at once, so nothing is lost if fetching fails later; then queue the fetch."""
+    """Save the source at once, so nothing is lost if fetching fails later; then queue the fetch.
+
+    Raises SourceExists, with nothing saved, when a source already has this URL.
+    """
     from .archive import source_queue_fetch
 
+    if url and (existing := Source.objects.filter(url=url).first()):
+        raise SourceExists(existing)
     if upload is not None and not text:
         text = _text_of_upload(upload)
     text = text.replace("\r\n", "\n")  # browsers send textarea lines with CRLF
     first_line = next((line.strip() for line in text.splitlines() if line.strip()), "")
     placeholder = Truncator(first_line).chars(100)
-    source = record_save(
-        acting_user=acting_user, obj=Source(url=url, title=title or placeholder or url, text=text), reason="intake"
-    )
+    try:
+        with transaction.atomic():
+            source = record_save(
+                acting_user=acting_user,
+                obj=Source(url=url, title=title or placeholder or url, text=text),
+                reason="intake",
+            )
+    except IntegrityError:
+        # Someone pasted the same address a moment earlier (the unique constraint on url).
+        existing = Source.objects.filter(url=url).first() if url else None
+        if existing is None:
+            raise
+        raise SourceExists(existing) from None
     if url:
         source_queue_fetch(source=source)
     return source

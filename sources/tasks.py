@@ -22,10 +22,16 @@ logger = logging.getLogger(__name__)
     max_retries=5,
 )
 def source_fetch_task(self, source_id: int) -> str:
-    """Fetch and archive one source; network trouble is retried with backoff, then left as a failure."""
+    """Fetch and archive one source; network trouble is retried with backoff, then left as a failure.
+
+    Retries happen on a real worker only. Run in-process (no broker: `make run`, or "fetch
+    again"), self.retry() would raise Retry into the request and answer it with a 500; there
+    the failure already on the source is the answer, and "fetch again" the retry.
+    """
     outcome = source_fetch(source_id=source_id)
     retries = getattr(settings, "SOURCE_FETCH_RETRIES", 3)
-    if outcome.transient and self.request.retries < retries:
+    on_worker = not (self.request.is_eager or self.request.called_directly)
+    if outcome.transient and on_worker and self.request.retries < retries:
         raise self.retry(countdown=min(60 * 2**self.request.retries, 3600), max_retries=retries)
     return outcome.source.fetch_state
 
@@ -43,8 +49,12 @@ def source_check_link_task(source_id: int) -> bool:
 
 @shared_task(name="sources.check_all_links", acks_late=True)
 def check_all_links_task() -> int:
-    """Weekly: queue a link check for every source with a URL."""
-    ids = list(Source.objects.exclude(url="").values_list("pk", flat=True))
+    """Weekly: queue a link check for every source with a URL that supports a public fact.
+
+    Only those: checking the others would tell each site, from this server, which of its
+    pages the researchers keep but have not published.
+    """
+    ids = list(Source.objects.public().exclude(url="").values_list("pk", flat=True))
     for source_id in ids:
         source_check_link_task.delay(source_id)
     return len(ids)

@@ -37,6 +37,7 @@ INSTALLED_APPS = [
     "csp",
     "prisoners",
     "sources",
+    "outbox",
 ]
 
 MIDDLEWARE = [
@@ -92,6 +93,10 @@ if DATABASES["default"].get("ENGINE", "").endswith("postgresql"):
     DATABASES["default"].setdefault("OPTIONS", {})["options"] = (
         f"-c pg_trgm.word_similarity_threshold={TRIGRAM_WORD_SIMILARITY}"
     )
+# Connections are reused for a minute and checked before each request reuses one, so after a
+# PostgreSQL restart the next request reconnects instead of failing on a dead connection.
+DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=60))
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -141,8 +146,16 @@ CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="")
 CELERY_RESULT_BACKEND = env.str("CELERY_RESULT_BACKEND", default=CELERY_BROKER_URL)
 CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
 CELERY_TASK_EAGER_PROPAGATES = True
+# A task is acknowledged when it has finished, and one whose worker process died is queued
+# again, so every task must be safe to run twice (outbox/services.py). Redis hands an
+# unacknowledged task to another worker after the visibility timeout: longer than any task runs.
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=3600)}
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Tasks still running when the broker connection drops could not be acknowledged: cancel them,
+# they are delivered again (Celery 6's default).
+CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_SERIALIZER = "json"
@@ -151,9 +164,46 @@ CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE = {
     "weekly-link-check": {"task": "sources.check_all_links", "schedule": crontab(minute=0, hour=3, day_of_week="mon")},
     "daily-term-endings": {"task": "prisoners.term_endings_digest", "schedule": crontab(minute=0, hour=5)},
+    # Work saved while Redis was down (the outbox) is sent when it is back; a flush not started
+    # before the next one is due is dropped rather than piled up.
+    "outbox-flush": {
+        "task": "outbox.flush",
+        "schedule": env.float("OUTBOX_FLUSH_SECONDS", default=60.0),
+        "options": {"expires": env.float("OUTBOX_FLUSH_SECONDS", default=60.0)},
+    },
 }
 SOURCE_FETCH_TIMEOUT = env.float("SOURCE_FETCH_TIMEOUT", default=20.0)
 SOURCE_FETCH_RETRIES = 3
+# Article fetches and link checks reach the public internet only (sources/fetching.py): every
+# hop's address is checked before anything is sent, on these ports only.
+SOURCE_FETCH_ALLOWED_PORTS = env.list("SOURCE_FETCH_ALLOWED_PORTS", cast=int, default=[80, 443])
+SOURCE_FETCH_MAX_BYTES = env.int("SOURCE_FETCH_MAX_BYTES", default=10 * 1024 * 1024)
+# The whole fetch, however slowly a site sends it; SOURCE_FETCH_TIMEOUT bounds each wait.
+SOURCE_FETCH_DEADLINE = env.float("SOURCE_FETCH_DEADLINE", default=30.0)
+# Optional outbound proxy, e.g. Tor at socks5://127.0.0.1:9050, so sites do not see this
+# server's address. The proxy then resolves names and must refuse private destinations itself.
+SOURCE_FETCH_PROXY = env.str("SOURCE_FETCH_PROXY", default="")
+# What sites see; a common browser's string, not one that names this project.
+SOURCE_FETCH_USER_AGENT = env.str(
+    "SOURCE_FETCH_USER_AGENT", default="Mozilla/5.0 (Windows NT 10.0; rv:128.0) Gecko/20100101 Firefox/128.0"
+)
+# Internal addresses the fetcher may reach anyway. Only tests set it (override_settings, for
+# their local server); it is never read from the environment.
+SOURCE_FETCH_ALLOWED_TEST_ADDRESSES: list[str] = []
+
+# The API's and the downloads' throttle counters: every gunicorn worker (and every container)
+# must count against the same budget, so they live in Redis wherever there is one (CACHE_URL,
+# else the Celery broker when that is Redis), and in this process's memory only without one.
+CACHE_URL = env.str("CACHE_URL", default="") or (
+    CELERY_BROKER_URL if CELERY_BROKER_URL.startswith(("redis://", "rediss://")) else ""
+)
+CACHES = {
+    "default": (
+        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL, "KEY_PREFIX": "casetracker"}
+        if CACHE_URL
+        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+    ),
+}
 
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
@@ -162,7 +212,14 @@ REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [],
     "UNAUTHENTICATED_USER": None,
     "DEFAULT_THROTTLE_CLASSES": ["rest_framework.throttling.AnonRateThrottle"],
-    "DEFAULT_THROTTLE_RATES": {"anon": env.str("API_ANON_RATE", default="120/min")},
+    "DEFAULT_THROTTLE_RATES": {
+        "anon": env.str("API_ANON_RATE", default="120/min"),
+        # The CSV and JSON downloads (prisoners.throttling): each streams the whole filtered
+        # list, up to ~20 s of a worker and the database for 100,000 people (README, bench_export),
+        # so far fewer than API pages. 30 an hour lets a researcher try many filter combinations,
+        # yet holds one address to about a sixth of one worker; harvesting goes through the API.
+        "export": env.str("EXPORT_ANON_RATE", default="30/hour"),
+    },
     "DEFAULT_RENDERER_CLASSES": [
         "rest_framework.renderers.JSONRenderer",
         "rest_framework.renderers.BrowsableAPIRenderer",
@@ -189,6 +246,11 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 # X-Forwarded-For names the client; with none, only the socket's address does (client_ip.py).
 TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
 AXES_IPWARE_META_PRECEDENCE_ORDER, AXES_IPWARE_PROXY_COUNT, IPWARE_STRICT = client_ip_settings(TRUSTED_PROXY_COUNT)
+# DRF's throttles (API and downloads) find the same client: with NUM_PROXIES=n, BaseThrottle takes
+# the n-th X-Forwarded-For entry from the right, the one our nearest proxy wrote (so 1 for one
+# TLS proxy, no "- 1" as for ipware); with 0 it reads REMOTE_ADDR only. None (DRF's default)
+# would take the whole header as the client writes it, so a forged one would dodge the limit.
+REST_FRAMEWORK["NUM_PROXIES"] = TRUSTED_PROXY_COUNT
 
 # Staff login. With STAFF_2FA_REQUIRED the admin wants a user verified by a second factor (TOTP
 # from an authenticator app, or a one-time backup code), read per request by StaffAdminSite.

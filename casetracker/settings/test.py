@@ -14,6 +14,17 @@ AXES_ENABLED = env.bool("AXES_ENABLED", default=False)
 # Serve static files straight from the app and project folders; no collectstatic needed.
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
-REST_FRAMEWORK = {**REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": {"anon": "100000/min"}}  # noqa: F405
+REST_FRAMEWORK = {
+    **REST_FRAMEWORK,  # noqa: F405
+    "DEFAULT_THROTTLE_RATES": {"anon": "100000/min", "export": "100000/min"},
+}
+# This process's memory, whatever CELERY_BROKER_URL or CACHE_URL say (CI sets a broker): throttle
+# counters must not carry over from another run, another checkout or a developer's server.
+# tests/api/test_throttling.py clears it around each test.
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "casetracker-tests"}}
+# Fetches in tests never go through a developer's proxy and use the default ports, whatever
+# the environment says; tests of the local server allow it with override_settings.
+SOURCE_FETCH_PROXY = ""
+SOURCE_FETCH_ALLOWED_PORTS = [80, 443]
 # Off so tests log in with force_login; tests/casetracker/test_staff_login.py turns it on.
 STAFF_2FA_REQUIRED = False
