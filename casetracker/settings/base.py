@@ -172,6 +172,9 @@ CELERY_BEAT_SCHEDULE = {
         "options": {"expires": env.float("OUTBOX_FLUSH_SECONDS", default=60.0)},
     },
 }
+# Longer pasted texts are saved but not marked up in the intake (marking is linear, but a page
+# of several MB of marks helps no one).
+INTAKE_MAX_TEXT_BYTES = env.int("INTAKE_MAX_TEXT_BYTES", default=500_000)
 SOURCE_FETCH_TIMEOUT = env.float("SOURCE_FETCH_TIMEOUT", default=20.0)
 SOURCE_FETCH_RETRIES = 3
 # Article fetches and link checks reach the public internet only (sources/fetching.py): every

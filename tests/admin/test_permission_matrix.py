@@ -39,7 +39,7 @@ from django.urls.resolvers import RegexPattern
 from casetracker.celery import app as celery_app
 from prisoners import roles
 from prisoners.imports import JOBS_DIR, JobState, cases_file_check, import_job_create, import_job_status
-from prisoners.models import NameVariant, Person, PublicationState, Status
+from prisoners.models import NameVariant, Person, PublicationState, Status, StatusEvent
 from prisoners.roles import SYSTEM
 from prisoners.services import person_delete, record_save
 from sources.models import Citation, Document, FetchState, Source
@@ -287,6 +287,15 @@ class AdminPage:
         """The inlines' management forms with no rows, as on an add page."""
         prefixes = [inline.formset.prefix for inline in self.inlines]
         return {f"{prefix}-{count}": 0 for prefix in prefixes for count in ("TOTAL_FORMS", "INITIAL_FORMS")}
+
+    def new_inline_row(self, model, **values) -> dict:
+        """The POST keys of one more row in the inline of `model`, holding `values`."""
+        formset = next(inline.formset for inline in self.inlines if inline.formset.model is model)
+        row = formset.initial_form_count()
+        return {
+            f"{formset.prefix}-TOTAL_FORMS": row + 1,
+            **{f"{formset.prefix}-{row}-{name}": value for name, value in values.items()},
+        }
 
     def inline_key(self, obj: models.Model, name: str) -> str:
         """The POST key of `name` in the inline row showing `obj`."""
@@ -721,6 +730,11 @@ class World:
     def public_document(self) -> Document:
         return self._document(is_public=True, people=[self.published])
 
+    @cached_property
+    def unlinked_document(self) -> Document:
+        """Marked public, but not public: it concerns nobody yet."""
+        return self._document(is_public=True, people=[])
+
     def _document(self, *, is_public: bool, people: list[Person]) -> Document:
         document = sf.DocumentFactory(is_public=is_public)
         document.people.add(*people)
@@ -734,6 +748,7 @@ def what_is_public() -> dict[str, set]:
         # With its file: a public document's file is what the public downloads.
         "documents": set(Document.objects.public().values_list("pk", "file")),
         "name variants": set(NameVariant.objects.public().values_list("pk", flat=True)),
+        "sources": set(Source.objects.public().values_list("pk", flat=True)),
     }
 
 
@@ -915,6 +930,14 @@ ATTACKS = {
         ),
         lambda w: is_public(NameVariant.objects.public(), w.private_variant),
     ),
+    "status-event-citation-inline-unticks-private": Attack(
+        "POST status event change form, citation inline is_private unticked",
+        form_post(
+            lambda w: admin_url(StatusEvent, "change", w.private_citation.object_id),
+            lambda page, w: {page.inline_key(w.private_citation, "is_private"): False},
+        ),
+        lambda w: is_public(Citation.objects.public(), w.private_citation),
+    ),
     "document-change-form-ticks-public": Attack(
         "POST document change form, is_public ticked",
         form_post(document_change(lambda w: w.restricted_document), lambda page, w: {"is_public": True}),
@@ -947,6 +970,28 @@ ATTACKS = {
             lambda page, w: {page.inline_key(document_link(w), "DELETE"): "on"},
         ),
         lambda w: is_public(Document.objects.public(), w.shared_document),
+    ),
+    # Or by giving a document marked public the public person it lacked.
+    "document-change-form-links-a-public-person": Attack(
+        "POST document change form of a document concerning nobody, people=[a published person]",
+        form_post(document_change(lambda w: w.unlinked_document), lambda page, w: {"people": [w.published.pk]}),
+        lambda w: is_public(Document.objects.public(), w.unlinked_document),
+    ),
+    "person-document-inline-links-a-document": Attack(
+        "POST a published person's change form, new document inline row",
+        form_post(
+            person_change(lambda w: w.published),
+            lambda page, w: page.new_inline_row(Document.people.through, document=w.unlinked_document.pk),
+        ),
+        lambda w: is_public(Document.objects.public(), w.unlinked_document),
+    ),
+    "document-save-as-new-copies-a-public-document": Attack(
+        "POST document change form of a public document, _saveasnew with a file",
+        form_post(
+            document_change(lambda w: w.public_document),
+            lambda page, w: {"_saveasnew": "Save as new", "title": "Saved As New Document", "file": pdf()},
+        ),
+        lambda w: Document.objects.public().filter(title="Saved As New Document").exists(),
     ),
     # The file is what the public downloads: a new one is as unreviewed as a new document.
     "document-change-form-replaces-a-public-file": Attack(
