@@ -210,7 +210,9 @@ def main(args, workdir, stack) -> None:
 
     # "quiet": no request while PostgreSQL restarts, so each gunicorn worker still holds a connection
     # from before it; the next request must check it (CONN_HEALTH_CHECKS) rather than fail on it.
-    rounds = ["fast", "immediate", "quiet"] if args.short else ["fast", "immediate", "quiet", "smart", "immediate"]
+    rounds = (
+        ["fast", "immediate", "quiet"] if args.short else ["fast", "immediate", "quiet", "immediate", "fast", "quiet"]
+    )
     outage, settle = (2.0, 2.5) if args.short else (5.0, 5.0)
     traffic = Traffic(base, profile, person_id, form, uuid.uuid4().hex[:8], limit_seconds=60 + 20 * len(rounds))
     thread = threading.Thread(target=traffic.run, daemon=True)

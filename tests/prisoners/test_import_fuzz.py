@@ -25,7 +25,7 @@ from tests.prisoners.factories import LegalArticleFactory
 
 pytestmark = pytest.mark.django_db
 
-EXAMPLES = int(os.environ.get("IMPORT_FUZZ_EXAMPLES", "60"))
+EXAMPLES = int(os.environ.get("IMPORT_FUZZ_EXAMPLES", "80"))
 FUZZ = settings(
     max_examples=EXAMPLES,
     deadline=None,
@@ -342,6 +342,10 @@ KNOWN_HOSTILE_FILES = [
     pytest.param(
         b"external_id,name,detained_on,sentence\nv-1,Ales,2020-01-01,99999999999999999999y\n",
         id="a term too long for an integer column",
+    ),
+    pytest.param(
+        ("external_id,name\nv-1," + "Щ" * 200 + "\n").encode(),
+        id="a name of 200 letters whose key is longer (PostgreSQL: varchar(300))",
     ),
     pytest.param(
         b'external_id,name,private_notes\nv-1,"=HYPERLINK(""https://evil.example/"",""x"")",@SUM(A1)\n',
