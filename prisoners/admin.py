@@ -72,7 +72,7 @@ class ReleaseDateFilter(admin.SimpleListFilter):
         if value == "last12":
             today = timezone.localdate()
             window = (today - dt.timedelta(days=365), today)
-        elif value.isdigit():
+        elif value.isascii() and value.isdigit() and 1 <= int(value) <= 9999:
             window = (dt.date(int(value), 1, 1), dt.date(int(value), 12, 31))
         else:
             return queryset

@@ -125,6 +125,10 @@ NOT_YES_OR_NO = "“{value}” is neither yes nor no"
 NOT_AN_ARTICLE = "“{value}” is not an article; write 293, 293.1 (article and part) or 361-1"
 UNKNOWN_ARTICLE = "article {value} is not among the legal articles; add it in the admin first"
 NOT_A_TERM = "“{value}” is not a term; write e.g. 18y, 1y6m, 90d"
+TERM_TOO_LONG = "“{value}” is longer than any sentence a court gives (at most {years} years)"
+DATE_OUT_OF_RANGE = "“{value}” is not a date between the years 1 and 9999"
+# Longer terms are typing errors; the limit keeps every term inside the database's columns.
+MAX_TERM_YEARS = 150
 RELEASE_WITHOUT_TYPE = "release_type is required with released_on"
 RELEASE_WITHOUT_DATE = "released_on is required with release_type"
 QUOTE_WITHOUT_SOURCE = "a quote needs a source_url or a source_title"
@@ -293,6 +297,8 @@ def _date(value: str) -> str:
             _date_bounds(value)
         except ValidationError as error:
             raise _Invalid(" ".join(error.messages)) from None
+        except (ValueError, OverflowError):
+            raise _Invalid(DATE_OUT_OF_RANGE.format(value=value)) from None
     return value
 
 
@@ -351,6 +357,8 @@ def _sentence(value: str) -> Term | None:
         raise _Invalid(NOT_A_TERM.format(value=value)) from None
     if not term:
         raise _Invalid(NOT_A_TERM.format(value=value))
+    if term.years > MAX_TERM_YEARS or term.months > 12 * MAX_TERM_YEARS or term.days > 366 * MAX_TERM_YEARS:
+        raise _Invalid(TERM_TOO_LONG.format(value=value, years=MAX_TERM_YEARS))
     return term
 
 

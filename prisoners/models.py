@@ -482,7 +482,10 @@ class Person(models.Model):
         start, term = self.custody_start(), self.total_term()
         if start is None or not term or start.date_earliest is None or start.date_latest is None:
             return None
-        return ExpectedEnd(DateBounds(start.date_earliest + term.delta, start.date_latest + term.delta))
+        try:
+            return ExpectedEnd(DateBounds(start.date_earliest + term.delta, start.date_latest + term.delta))
+        except (OverflowError, ValueError):
+            return None  # past the year 9999: no date to show
 
 
 @dataclass(frozen=True)
@@ -609,7 +612,8 @@ class NameVariant(models.Model):
         return self.text
 
     def save(self, *args, **kwargs):
-        self.normalized = identity.name_key_text(self.text)
+        # Transliteration lengthens a name ("Щ" is "shch"); the key is cut to its column.
+        self.normalized = identity.name_key_text(self.text)[: NameVariant._meta.get_field("normalized").max_length]
         if not self.script:
             self.script = NameScript.CYRILLIC if any("\u0400" <= c <= "\u04ff" for c in self.text) else NameScript.LATIN
         super().save(*args, **kwargs)

@@ -1,6 +1,7 @@
 """Rate limits for the CSV and JSON downloads, counted like the API's (DRF throttles, shared cache)."""
 
 import functools
+import logging
 import math
 
 from django.http import HttpResponse
@@ -8,11 +9,34 @@ from django.utils.translation import gettext
 from rest_framework.settings import api_settings
 from rest_framework.throttling import AnonRateThrottle
 
+logger = logging.getLogger(__name__)
+
 # Tests match it. {seconds} is the Retry-After value.
 DOWNLOADS_THROTTLED = "Too many downloads from your address. Try again in {seconds} seconds."
 
 
-class ExportRateThrottle(AnonRateThrottle):
+class CacheOutageTolerant:
+    """A throttle that lets requests through while its shared cache (Redis) cannot be reached.
+
+    Readers keep reaching the records during a Redis outage; limits resume with Redis. The
+    alternative, refusing everyone, would turn an outage of a helper into one of the site.
+    """
+
+    def allow_request(self, request, view):
+        from redis.exceptions import RedisError
+
+        try:
+            return super().allow_request(request, view)
+        except RedisError:
+            logger.warning("Throttle cache unreachable; request let through", exc_info=True)
+            return True
+
+
+class AnonymousRateThrottle(CacheOutageTolerant, AnonRateThrottle):
+    """The API's anonymous rate (DEFAULT_THROTTLE_CLASSES), tolerant of a Redis outage."""
+
+
+class ExportRateThrottle(CacheOutageTolerant, AnonRateThrottle):
     """Anonymous downloads per client address at the "export" rate; CSV and JSON share one budget.
 
     The address is DRF's (BaseThrottle.get_ident with NUM_PROXIES, the API's rule) and the counters

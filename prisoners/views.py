@@ -32,7 +32,9 @@ def home(request):
 
 def person_list(request):
     filterset = PersonFilter(request.GET, queryset=Person.objects.public())
-    per_page = int(request.GET["per_page"]) if request.GET.get("per_page", "").isdigit() else 25
+    requested = request.GET.get("per_page", "")
+    # isdecimal() alone admits digits like "²" that int() refuses; ASCII digits only.
+    per_page = int(requested) if requested.isascii() and requested.isdecimal() else 25
     paginator = Paginator(filterset.qs, per_page if per_page in PAGE_SIZES else 25)
     page = paginator.get_page(request.GET.get("page"))
     return render(

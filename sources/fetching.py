@@ -146,7 +146,7 @@ def _body(response, clock, deadline) -> bytes:
     limit = _setting("SOURCE_FETCH_MAX_BYTES", 10 * 1024 * 1024, int)
     too_large = FetchError(TOO_LARGE.format(limit=_size(limit)))
     declared = response.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > limit:
+    if declared.isascii() and declared.isdigit() and int(declared) > limit:
         raise too_large
     body = bytearray()
     # iter_bytes yields the decoded body, so a small compressed answer cannot unpack past the limit.

@@ -34,3 +34,5 @@ STAFF_2FA_REQUIRED = True
 # One TLS proxy in front (README); its X-Forwarded-For entry is the client axes counts by.
 TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=1)
 AXES_IPWARE_META_PRECEDENCE_ORDER, AXES_IPWARE_PROXY_COUNT, IPWARE_STRICT = client_ip_settings(TRUSTED_PROXY_COUNT)
+# DRF's throttles must find the same client as django-axes (base.py derived it from the default).
+REST_FRAMEWORK = {**REST_FRAMEWORK, "NUM_PROXIES": TRUSTED_PROXY_COUNT}  # noqa: F405

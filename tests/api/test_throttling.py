@@ -161,3 +161,15 @@ def test_production_throttles_count_the_same_proxies_as_axes(environment, expect
     )
 
     assert (proxies, num_proxies) == (expected, expected)
+
+
+@pytest.mark.django_db
+def test_a_redis_outage_lets_readers_through_instead_of_failing(client, monkeypatch):
+    from django.core.cache.backends.redis import RedisCache
+    from rest_framework.throttling import SimpleRateThrottle
+
+    # Port 1 on loopback: nothing listens, so every cache call raises a Redis connection error.
+    unreachable = RedisCache("redis://127.0.0.1:1/0", {"OPTIONS": {"socket_connect_timeout": 0.2}})
+    monkeypatch.setattr(SimpleRateThrottle, "cache", unreachable)
+    assert client.get("/api/v1/prisoners/").status_code == 200
+    assert client.get("/prisoners/export.csv").status_code == 200
