@@ -83,7 +83,8 @@ PRODUCTION_KNOBS = ("SECURE_SSL_REDIRECT", "SECURE_HSTS_SECONDS", "SECURE_HSTS_P
 
 
 def _in_production(argv: list[str], **overrides: str) -> subprocess.CompletedProcess:
-    dropped = (*REQUIRED_IN_PRODUCTION, *PRODUCTION_KNOBS, "DJANGO_SETTINGS_MODULE")
+    # DJANGO_ALLOW_ASYNC_UNSAFE: the browser tests set it for the whole run; production never does.
+    dropped = (*REQUIRED_IN_PRODUCTION, *PRODUCTION_KNOBS, "DJANGO_SETTINGS_MODULE", "DJANGO_ALLOW_ASYNC_UNSAFE")
     env = {k: v for k, v in os.environ.items() if k not in dropped}
     env.update(DJANGO_SETTINGS_MODULE="casetracker.settings.prod", **overrides)
     return subprocess.run(
