@@ -5,14 +5,14 @@ import logging
 import math
 
 from django.http import HttpResponse
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_noop
 from rest_framework.settings import api_settings
 from rest_framework.throttling import AnonRateThrottle
 
 logger = logging.getLogger(__name__)
 
 # Tests match it. {seconds} is the Retry-After value.
-DOWNLOADS_THROTTLED = "Too many downloads from your address. Try again in {seconds} seconds."
+DOWNLOADS_THROTTLED = gettext_noop("Too many downloads from your address. Try again in {seconds} seconds.")
 
 
 class CacheOutageTolerant:

@@ -7,7 +7,7 @@ from casetracker.dates import validate_edtf
 from prisoners.models import Charge, Defendant, Person, Regime, ReleaseType, SentenceKind, Status, Term
 
 from .intake import FactType
-from .models import Certainty
+from .models import Certainty, Source
 
 NEED_SOURCE_INPUT = _("Give the article's address, paste its text, or upload its HTML or PDF file.")
 CHOOSE_ONE_PERSON = _("Choose one person: from the text, from the records, or a new name.")
@@ -18,7 +18,12 @@ NEEDS_AN_ARTICLE = _("Choose the legal article of the charge.")
 
 
 class IntakeStartForm(forms.Form):
-    url = forms.URLField(label=_("Article URL"), required=False, assume_scheme="https")
+    url = forms.URLField(
+        label=_("Article URL"),
+        required=False,
+        assume_scheme="https",
+        max_length=Source._meta.get_field("url").max_length,
+    )
     title = forms.CharField(label=_("Title"), required=False, max_length=500)
     text = forms.CharField(label=_("Article text"), required=False, widget=forms.Textarea(attrs={"rows": 12}))
     file = forms.FileField(label=_("or an HTML or PDF file"), required=False)

@@ -4,7 +4,9 @@ import logging
 
 from celery import shared_task
 from django.conf import settings
-from django.db import OperationalError
+from django.db import OperationalError, transaction
+
+from outbox.services import outbox_enqueue
 
 from .archive import source_check_link, source_fetch
 from .documents import document_process
@@ -55,8 +57,10 @@ def check_all_links_task() -> int:
     pages the researchers keep but have not published.
     """
     ids = list(Source.objects.public().exclude(url="").values_list("pk", flat=True))
-    for source_id in ids:
-        source_check_link_task.delay(source_id)
+    # Through the outbox, in one transaction: a Redis blip halfway loses no check, it is sent later.
+    with transaction.atomic():
+        for source_id in ids:
+            outbox_enqueue(source_check_link_task.name, source_id)
     return len(ids)
 
 

@@ -7,6 +7,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 
 from casetracker.celery import app
+from outbox.models import OutboxMessage
 from sources import fetching
 from sources.archive import HTTP_ERROR, NOT_HTML, source_check_link, source_fetch, source_queue_fetch
 from sources.models import FetchState, Snapshot, Source
@@ -217,7 +218,9 @@ def in_process_tasks():
 
 
 @pytest.mark.django_db
-def test_the_weekly_check_queues_one_check_per_linked_source_of_a_public_fact(site, in_process_tasks):
+def test_the_weekly_check_queues_one_check_per_linked_source_of_a_public_fact(
+    site, in_process_tasks, django_capture_on_commit_callbacks
+):
     public = CitationFactory(source__url=f"{site}/article-003").source
     private = CitationFactory(source__url=f"{site}/family-contact", is_private=True).source
     draft = CitationFactory(
@@ -225,7 +228,10 @@ def test_the_weekly_check_queues_one_check_per_linked_source_of_a_public_fact(si
     ).source
     uncited = SourceFactory(url=f"{site}/uncited")
     CitationFactory(source__url="")
-    assert check_all_links_task.delay().get() == 1
+    # The checks go through the outbox, sent when the queuing transaction commits.
+    with django_capture_on_commit_callbacks(execute=True):
+        assert check_all_links_task.delay().get() == 1
+    assert OutboxMessage.objects.filter(task_name=source_check_link_task.name, args=[public.pk]).count() == 1
     for source in (public, private, draft, uncited):
         source.refresh_from_db()
     assert public.link_checked_at is not None and public.link_status == 200

@@ -128,3 +128,11 @@ def test_the_form_says_what_is_missing(researcher_client, demo):
     assert (
         "Choose one person" in page and "needs a date" in page and not Citation.objects.filter(source=source).exists()
     )
+
+
+def test_a_url_longer_than_a_source_can_hold_is_refused_by_the_form():
+    from sources.forms import IntakeStartForm
+
+    form = IntakeStartForm(data={"url": "https://news.example.org/" + "a" * 1000})
+    assert not form.is_valid()
+    assert "url" in form.errors
