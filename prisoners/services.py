@@ -244,11 +244,15 @@ def _people_touched(person_ids: Iterable[int], *, public_change: bool, refresh: 
         people.public().update(public_updated_at=timezone.now())
 
 
-def record_check(*, acting_user, obj: models.Model) -> None:
-    """Raise PermissionDenied if record_save() would refuse this change: forms call it to show why."""
+def record_check(*, acting_user, obj: models.Model) -> models.Model | None:
+    """Raise PermissionDenied if record_save() would refuse this change; returns the stored version.
+
+    record_save() starts with it; forms call it first to show a refusal beside the input.
+    """
     old = type(obj)._default_manager.filter(pk=obj.pk).first() if obj.pk else None
     _require(acting_user, _permission(obj, "change" if old else "add"))
     _check_visibility(acting_user, old, obj)
+    return old
 
 
 @transaction.atomic
@@ -260,9 +264,7 @@ def record_save(*, acting_user, obj: models.Model, reason: str = "", m2m: dict |
     every person the record was or is about (a fact moved to another person refreshes both);
     moves their public "last updated" only if the record was or is public.
     """
-    old = type(obj)._default_manager.filter(pk=obj.pk).first() if obj.pk else None
-    _require(acting_user, _permission(obj, "change" if old else "add"))
-    _check_visibility(acting_user, old, obj)
+    old = record_check(acting_user=acting_user, obj=obj)
     changed = _changed_fields(old, obj)
     before = person_ids_of(old)
     was_public = _is_public(old) if old else False

@@ -241,14 +241,12 @@ class Article(http.server.BaseHTTPRequestHandler):
             "<h1>Court extends a sentence</h1><p>The court in Minsk extended the sentence of a political "
             f"prisoner by eighteen months, the rights group said. Page {self.path}.</p></article></body></html>"
         ).encode()
-        try:
+        with contextlib.suppress(OSError):  # the fetching worker was killed while it waited
             self.send_response(200)
             self.send_header("Content-Type", "text/html; charset=utf-8")
             self.send_header("Content-Length", str(len(body)))
             self.end_headers()
             self.wfile.write(body)
-        except OSError:
-            pass  # the fetching worker was killed while it waited
 
     def log_message(self, *args):
         """Quiet."""

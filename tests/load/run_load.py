@@ -14,6 +14,7 @@ Every request goes to 127.0.0.1; the run stops by itself after --run-time second
 """
 
 import argparse
+import contextlib
 import json
 import os
 import signal
@@ -135,12 +136,12 @@ def wait_until_ready(server: subprocess.Popen, port: int, log: Path, timeout: fl
     while time.monotonic() < deadline:
         if server.poll() is not None:
             sys.exit(f"gunicorn exited with status {server.returncode} during start-up:\n{tail(log)}")
-        try:
-            with urllib.request.urlopen(url, timeout=5) as response:
-                if response.status == 200:
-                    return
-        except (urllib.error.URLError, ConnectionError, TimeoutError):
-            pass
+        with (
+            contextlib.suppress(urllib.error.URLError, ConnectionError, TimeoutError),
+            urllib.request.urlopen(url, timeout=5) as response,
+        ):
+            if response.status == 200:
+                return
         time.sleep(0.5)
     sys.exit(f"gunicorn did not answer {url} with 200 within {timeout:.0f} s:\n{tail(log)}")
 
