@@ -2,19 +2,36 @@
 
 from django.db.models import Prefetch
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
 from rest_framework import generics, serializers
-from rest_framework.exceptions import NotFound
+from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.pagination import CursorPagination
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from sources.models import Citation, Source
 
-from .filters import PersonFilter
+from .filters import PersonApiFilter
 from .models import Charge, CustodyPeriod, Defendant, Person, Release, ReleaseGroup, Sentence, StatusEvent
+
+
+def one_query_value(request, name: str, *, empty_allowed: bool = False) -> str | None:
+    """The value of query parameter `name`, None when it is absent; 400 when it is repeated or empty.
+
+    DRF and Django take the last of repeated values and treat an empty one as absent; a client
+    that sent either made a mistake that should not come back as an answer to another question.
+    """
+    values = request.query_params.getlist(name)
+    if not values:
+        return None
+    if len(values) > 1:
+        raise ValidationError({name: [_("%(parameter)s was given more than once.") % {"parameter": name}]})
+    if not values[0] and not empty_allowed:
+        raise ValidationError({name: [_("%(parameter)s was given without a value.") % {"parameter": name}]})
+    return values[0]
 
 
 class ByIdCursor(CursorPagination):
@@ -25,8 +42,32 @@ class ByIdCursor(CursorPagination):
     page_size_query_param = "page_size"
     max_page_size = 500
 
+    def get_page_size(self, request):
+        # DRF falls back to the default for a size it cannot read (page_size=true, -3, 9999);
+        # here the client hears that its size was not used.
+        text = one_query_value(request, self.page_size_query_param)
+        if text is None:
+            return self.page_size
+        if not (text.isascii() and text.isdecimal() and 1 <= int(text) <= self.max_page_size):
+            raise ValidationError(
+                {
+                    self.page_size_query_param: [
+                        _("page_size is a whole number from 1 to %(most)d.") % {"most": self.max_page_size}
+                    ]
+                }
+            )
+        return int(text)
+
+    def get_schema_operation_parameters(self, view):
+        parameters = super().get_schema_operation_parameters(view)
+        for parameter in parameters:
+            if parameter["name"] == self.page_size_query_param:
+                parameter["schema"].update(minimum=1, maximum=self.max_page_size)
+        return parameters
+
     def decode_cursor(self, request):
         # DRF decodes the position without checking it; an id that is no number is an invalid cursor.
+        one_query_value(request, self.cursor_query_param, empty_allowed=True)  # empty: the first page
         cursor = super().decode_cursor(request)
         if cursor is not None and cursor.position is not None and not str(cursor.position).isdecimal():
             raise NotFound(self.invalid_cursor_message)
@@ -214,7 +255,7 @@ class PersonList(generics.ListAPIView):
 
     serializer_class = PersonSerializer
     filter_backends = [DjangoFilterBackend]
-    filterset_class = PersonFilter
+    filterset_class = PersonApiFilter
     pagination_class = ByIdCursor
 
     def get_queryset(self):
@@ -262,9 +303,6 @@ class StatsView(APIView):
     def get(self, request):
         from .stats import stats_summary
 
-        day = (
-            serializers.DateField().to_internal_value(request.query_params["on"])
-            if request.query_params.get("on")
-            else timezone.localdate()
-        )
+        text = one_query_value(request, "on")
+        day = timezone.localdate() if text is None else serializers.DateField().to_internal_value(text)
         return Response(stats_summary(on=day))

@@ -12,8 +12,21 @@ ERROR_ANSWERS = {
 }
 
 
+# Django's form fields refuse a NUL character in text (a 400); the schema says so.
+WITHOUT_NUL = "^[^\\u0000]*$"
+
+
 class PublicApiSchema(AutoSchema):
     """drf-spectacular's schema, documenting the 400, 404 and 429 answers a client can meet."""
+
+    def _get_parameters(self):
+        parameters = super()._get_parameters()
+        for parameter in parameters:
+            schema = parameter.get("schema", {})
+            is_free_text = schema.get("type") == "string" and not {"enum", "format"} & schema.keys()
+            if parameter["in"] == "query" and is_free_text:
+                schema.setdefault("pattern", WITHOUT_NUL)
+        return parameters
 
     def _get_response_bodies(self, direction="response"):
         responses = super()._get_response_bodies(direction)

@@ -28,6 +28,37 @@ SORT_CHOICES = [
 ]
 
 
+class StrictQueryForm(forms.Form):
+    """The API's reading of the filters: a parameter given twice, or given empty where empty
+    means nothing, is an error that names it, not a value quietly ignored.
+
+    The HTML list keeps django-filter's lenient form, because a submitted search form sends
+    every field, the unused ones empty. An API client that sends `detained_after=` or two
+    `region` values has made a mistake, and a list that silently ignores it looks like an answer.
+    """
+
+    def clean(self):
+        cleaned = super().clean()
+        for key in self.data:
+            name = self._field_set_by(key)
+            field = self.fields.get(name)
+            if field is None:  # cursor and page_size: the paginator reads them
+                continue
+            values = self.data.getlist(key)
+            if len(values) > 1 and not isinstance(field, forms.MultipleChoiceField):
+                self.add_error(name, _("%(parameter)s was given more than once.") % {"parameter": key})
+            elif "" in values and not isinstance(field, forms.CharField):
+                self.add_error(name, _("%(parameter)s was given without a value.") % {"parameter": key})
+        return cleaned
+
+    def _field_set_by(self, key: str) -> str:
+        """The form field a query parameter sets: `released_after` sets the range field `released`."""
+        base, _sep, end = key.rpartition("_")
+        if end in ("after", "before") and isinstance(self.fields.get(base), django_filters.fields.RangeField):
+            return base
+        return key
+
+
 class PersonFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(label=_("Name"), method="filter_q")
     status = django_filters.MultipleChoiceFilter(
@@ -119,3 +150,10 @@ class PersonFilter(django_filters.FilterSet):
         # Unknown dates go last either way, on SQLite and PostgreSQL alike.
         order = field.desc(nulls_last=True) if value.startswith("-") else field.asc(nulls_last=True)
         return queryset.order_by(order, "display_name", "pk")
+
+
+class PersonApiFilter(PersonFilter):
+    """PersonFilter as the API reads it: the same filters, strictly parsed (StrictQueryForm)."""
+
+    class Meta(PersonFilter.Meta):
+        form = StrictQueryForm

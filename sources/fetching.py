@@ -27,6 +27,8 @@ import ipaddress
 import re
 import socket
 import time
+from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import TimeoutError as LookupTimeout
 from dataclasses import dataclass
 
 import httpcore
@@ -47,6 +49,7 @@ BAD_SCHEME = "Only http:// and https:// addresses are fetched; this address, or 
 BAD_PORT = "Only the usual web ports ({ports}) are fetched; this address, or one it redirected to, uses another."
 INVALID = "This is not a web address that can be fetched."
 NOT_FOUND = "The site's name could not be found; check the address, or try again later."
+LOOKUP_TOO_SLOW = "The site's name was not found within {seconds} seconds. Try again later."
 TOO_MANY_REDIRECTS = "The address redirected more than {limit} times; it was not followed to the end."
 TIMED_OUT = "The site did not answer within {seconds} seconds. Try again later."
 TOO_SLOW = "The site took more than {seconds} seconds to send the page. Try again later."
@@ -85,6 +88,13 @@ class Fetched:
         return self.content.decode(self.encoding or "utf-8", errors="replace")
 
 
+# getaddrinfo takes no timeout and a hostile name server can keep it waiting for minutes, so
+# lookups run here and the fetch waits for them only until its deadline. A lookup still hanging
+# keeps its thread; with four threads, a flood of hanging names slows other lookups, never the
+# worker's memory or the deadline.
+_lookups = ThreadPoolExecutor(max_workers=4, thread_name_prefix="fetch-lookup")
+
+
 def resolve(host: str, port: int) -> list[str]:
     """Every address `host` resolves to. Tests replace this function and never ask a DNS server."""
     return [info[4][0] for info in socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)]
@@ -100,7 +110,7 @@ def fetch(
     read, when the answer is not one of `content_types`.
     """
     deadline = _setting("SOURCE_FETCH_DEADLINE", 30.0, float)
-    clock = _Clock(time.monotonic() + deadline)
+    clock = _Clock(deadline)
     proxy = _proxy()
     backend = _PinnedBackend(clock, proxy_host=proxy.raw_host.decode("ascii") if proxy else None)
     current = url
@@ -190,7 +200,7 @@ def _checked(url: str, backend: _PinnedBackend, *, direct: bool) -> httpx.URL:
     elif not direct:
         return parsed  # the proxy resolves the name (see the module's docstring)
     else:
-        addresses = _resolved(host, port)
+        addresses = _resolved(host, port, backend.clock)
         if not all(_allowed(a) for a in addresses):
             raise FetchError(REFUSED)
     # An IPv4-mapped address is connected to as the IPv4 address it carries (no IPv6 needed).
@@ -198,9 +208,13 @@ def _checked(url: str, backend: _PinnedBackend, *, direct: bool) -> httpx.URL:
     return parsed
 
 
-def _resolved(host: str, port: int) -> list[ipaddress.IPv4Address | ipaddress.IPv6Address]:
+def _resolved(host: str, port: int, clock: _Clock) -> list[ipaddress.IPv4Address | ipaddress.IPv6Address]:
+    lookup = _lookups.submit(lambda: resolve(host, port))  # `resolve` read now: tests replace it
     try:
-        found = resolve(host, port)
+        found = lookup.result(timeout=max(clock.deadline - time.monotonic(), 0))
+    except LookupTimeout:
+        clock.passed = True
+        raise FetchError(LOOKUP_TOO_SLOW.format(seconds=f"{clock.seconds:g}"), transient=True) from None
     except (OSError, UnicodeError):
         raise FetchError(NOT_FOUND, transient=True) from None
     addresses = []
@@ -319,8 +333,9 @@ def _client(backend: _PinnedBackend, proxy: httpx.URL | None) -> httpx.Client:
 class _Clock:
     """The fetch's deadline, shared by every socket operation of one fetch."""
 
-    def __init__(self, deadline: float):
-        self.deadline = deadline
+    def __init__(self, seconds: float):
+        self.seconds = seconds
+        self.deadline = time.monotonic() + seconds
         self.passed = False
 
     def expired(self) -> bool:
@@ -350,22 +365,22 @@ class _Clock:
 class _DeadlineStream(httpcore.NetworkStream):
     def __init__(self, stream: httpcore.NetworkStream, clock: _Clock):
         self._stream = stream
-        self._clock = clock
+        self.clock = clock
 
     def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
-        return self._clock.run(lambda t: self._stream.read(max_bytes, t), timeout, httpcore.ReadTimeout)
+        return self.clock.run(lambda t: self._stream.read(max_bytes, t), timeout, httpcore.ReadTimeout)
 
     def write(self, buffer: bytes, timeout: float | None = None) -> None:
-        return self._clock.run(lambda t: self._stream.write(buffer, t), timeout, httpcore.WriteTimeout)
+        return self.clock.run(lambda t: self._stream.write(buffer, t), timeout, httpcore.WriteTimeout)
 
     def close(self) -> None:
         self._stream.close()
 
     def start_tls(self, ssl_context, server_hostname: str | None = None, timeout: float | None = None):
-        stream = self._clock.run(
+        stream = self.clock.run(
             lambda t: self._stream.start_tls(ssl_context, server_hostname, t), timeout, httpcore.ConnectTimeout
         )
-        return _DeadlineStream(stream, self._clock)
+        return _DeadlineStream(stream, self.clock)
 
     def get_extra_info(self, info: str):
         return self._stream.get_extra_info(info)
@@ -375,7 +390,7 @@ class _PinnedBackend(httpcore.NetworkBackend):
     """Connects only to addresses that were checked for the host asked for, or to the proxy."""
 
     def __init__(self, clock: _Clock, *, proxy_host: str | None = None):
-        self._clock = clock
+        self.clock = clock
         self._proxy_host = proxy_host
         self._pins: dict[tuple[str, int], list[str]] = {}
         self._backend = httpcore.SyncBackend()
@@ -393,7 +408,7 @@ class _PinnedBackend(httpcore.NetworkBackend):
             raise httpcore.ConnectError("no checked address for this host")
         for index, address in enumerate(addresses):
             try:
-                stream = self._clock.run(
+                stream = self.clock.run(
                     lambda t, address=address: self._backend.connect_tcp(
                         address, port, timeout=t, local_address=local_address, socket_options=socket_options
                     ),
@@ -401,10 +416,10 @@ class _PinnedBackend(httpcore.NetworkBackend):
                     httpcore.ConnectTimeout,
                 )
             except (httpcore.ConnectError, httpcore.ConnectTimeout):
-                if index == len(addresses) - 1 or self._clock.passed:
+                if index == len(addresses) - 1 or self.clock.passed:
                     raise
             else:
-                return _DeadlineStream(stream, self._clock)
+                return _DeadlineStream(stream, self.clock)
         raise httpcore.ConnectError("no address answered")  # not reached: the loop returns or raises
 
     def connect_unix_socket(self, path, timeout=None, socket_options=None):

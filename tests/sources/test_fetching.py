@@ -189,6 +189,26 @@ def test_the_connection_goes_to_the_address_that_was_checked(connections, no_dns
     assert error.message == fetching.UNREACHABLE.format(reason="the connection could not be made")
 
 
+def test_a_lookup_that_never_answers_ends_at_the_fetch_deadline(connections, monkeypatch, settings):
+    """getaddrinfo has no timeout of its own; a hostile name server must not hold the worker."""
+    settings.SOURCE_FETCH_DEADLINE = 0.3
+    released = threading.Event()
+
+    def resolve(host, port):
+        released.wait(timeout=30)  # answers only when the test lets it, far past the deadline
+        return [PUBLIC_IP]
+
+    monkeypatch.setattr(fetching, "resolve", resolve)
+    started = time.monotonic()
+    try:
+        error = refusal("https://slow-dns.example/")
+    finally:
+        released.set()
+    assert time.monotonic() - started < 5
+    assert error.message == fetching.LOOKUP_TOO_SLOW.format(seconds="0.3") and error.transient
+    assert connections == []  # the late answer is never connected to
+
+
 def test_every_checked_address_of_a_name_is_tried_in_turn(connections):
     refusal("https://dual.example/")
     assert connections == [(PUBLIC_IP, 443), ("2606:2800:21f:cb07:6820:80da:af6b:8b2c", 443)]
@@ -402,7 +422,7 @@ def test_the_deadline_holds_even_while_one_read_waits(site, settings):
 
 def test_the_deadline_is_also_checked_between_chunks():
     """However the chunks arrive, none is taken once the deadline has passed."""
-    clock = fetching._Clock(time.monotonic() + 60)
+    clock = fetching._Clock(60)
 
     class Response:
         headers: dict = {}
