@@ -7,6 +7,7 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
+from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
@@ -17,10 +18,12 @@ from sources.models import Document
 from . import roles, services
 from .admin_base import ServiceAdmin, ServiceInlineMixin
 from .admin_import import CaseImportAdminMixin
+from .checks import implausible_dates
 from .forms import PersonAdminForm
 from .models import (
     MATCH_LIMIT,
     Case,
+    ChangeProposal,
     Charge,
     CustodyPeriod,
     Defendant,
@@ -194,6 +197,20 @@ class SentenceInline(ServiceInlineMixin, CitationCountMixin, admin.StackedInline
 
 @admin.register(Person)
 class PersonAdmin(CaseImportAdminMixin, CitingAdminMixin, ServiceAdmin):
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        if request.method == "GET" and str(object_id).isdecimal():
+            person = Person.objects.filter(pk=object_id).first()
+            waiting = ChangeProposal.objects.waiting().filter(person=person).count() if person else 0
+            if waiting:
+                url = reverse("admin:prisoners_changeproposal_changelist") + "?" + urlencode({"q": person.display_name})
+                text = ngettext(
+                    "%(count)d change to this person waits for an editor's review.",
+                    "%(count)d changes to this person wait for an editor's review.",
+                    waiting,
+                ) % {"count": waiting}
+                self.message_user(request, format_html('{} <a href="{}">{}</a>', text, url, _("Review queue")))
+        return super().change_view(request, object_id, form_url, extra_context)
+
     list_display = [
         "display_name",
         "current_status",
@@ -252,6 +269,14 @@ class PersonAdmin(CaseImportAdminMixin, CitingAdminMixin, ServiceAdmin):
         ),
     ]
 
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = super().get_fieldsets(request, obj)
+        if obj is not None:
+            return fieldsets
+        # Only a new person is checked against the records before saving (PersonAdminForm).
+        (name, options), *rest = fieldsets
+        return [(name, {**options, "fields": [*options["fields"], "not_a_duplicate"]}), *rest]
+
     def get_deleted_objects(self, objs, request):
         # Deleting a person only marks them deleted: nothing under them is removed.
         objs = list(objs)
@@ -292,6 +317,19 @@ class PersonAdmin(CaseImportAdminMixin, CitingAdminMixin, ServiceAdmin):
             format_html("{} {}", _("This may be a person already in the records:"), links),
             messages.WARNING,
         )
+
+    # After a save, dates that cannot all be right are warned of (prisoners.checks); never refused.
+    def response_add(self, request, obj, post_url_continue=None):
+        self.warn_of_implausible_dates(request, obj)
+        return super().response_add(request, obj, post_url_continue)
+
+    def response_change(self, request, obj):
+        self.warn_of_implausible_dates(request, obj)
+        return super().response_change(request, obj)
+
+    def warn_of_implausible_dates(self, request, person):
+        for warning in implausible_dates(person):
+            self.message_user(request, warning, messages.WARNING)
 
     def get_search_results(self, request, queryset, search_term):
         """Any spelling in any script finds the person (prisoners.identity), plus the usual fields."""
@@ -367,11 +405,23 @@ class PersonAdmin(CaseImportAdminMixin, CitingAdminMixin, ServiceAdmin):
 
     @admin.action(description=_("Publish selected people"), permissions=["publish"])
     def publish(self, request, queryset):
+        published, uncited = 0, []
         for person in queryset:
-            services.person_publish(acting_user=request.user, person=person)
-        count = len(queryset)
-        message = ngettext("Published %(count)d person.", "Published %(count)d people.", count) % {"count": count}
+            if services.person_is_cited(person):
+                services.person_publish(acting_user=request.user, person=person)
+                published += 1
+            else:
+                uncited.append(person.display_name)
+        message = ngettext("Published %(count)d person.", "Published %(count)d people.", published) % {
+            "count": published
+        }
         self.message_user(request, message, messages.SUCCESS)
+        if uncited:
+            self.message_user(
+                request,
+                _("Not published, because nothing about them is cited yet: %(names)s.") % {"names": ", ".join(uncited)},
+                messages.WARNING,
+            )
 
     @admin.action(description=_("Withdraw selected people from the public site"), permissions=["publish"])
     def withdraw(self, request, queryset):
@@ -500,3 +550,6 @@ class ReleaseGroupAdmin(CitingAdminMixin, ServiceAdmin):
     @admin.display(description=_("people"), ordering="n_people")
     def people_count(self, obj):
         return obj.n_people
+
+
+from . import admin_review  # noqa: E402, F401  (registers the review queue)

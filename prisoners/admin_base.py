@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpResponseNotAllowed, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 from simple_history.admin import SimpleHistoryAdmin
 
 from . import roles, services
@@ -33,6 +34,8 @@ def checked_form(form_class, user):
                 services.record_check(acting_user=user, obj=self.instance)
             except PermissionDenied as refusal:
                 self.add_error(None, str(refusal))
+            except ValidationError as refusal:
+                self.add_error(None, refusal)
 
     ServiceCheckedForm.__name__ = form_class.__name__
     return ServiceCheckedForm
@@ -71,19 +74,39 @@ class ServiceAdmin(SimpleHistoryAdmin):
             for field in obj._meta.many_to_many
             if field.name in form.cleaned_data
         }
+        if self.saves_instead(request, form):
+            for formset in formsets:  # nothing of theirs is saved; the change message reads these
+                formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
+            return
         services.record_save(
             acting_user=request.user, obj=obj, m2m=m2m, reason=change_reason(request, "changed" if change else "added")
         )
+        held = services.is_held_for_review(obj)
         for formset in formsets:
-            self.save_formset(request, form, formset, change=change)
+            held += self.save_formset(request, form, formset, change=change)
+        if held:
+            message = ngettext(
+                "%(count)d change waits for an editor's review; readers see it once it is approved.",
+                "%(count)d changes wait for an editor's review; readers see them once they are approved.",
+                held,
+            ) % {"count": held}
+            self.message_user(request, message, messages.WARNING)
 
-    def save_formset(self, request, form, formset, change):
+    def save_formset(self, request, form, formset, change) -> int:
+        """Save the rows through the services; returns how many of them wait for review."""
         instances = formset.save(commit=False)
         for obj in formset.deleted_objects:
             services.record_delete(acting_user=request.user, obj=obj, reason=change_reason(request, "deleted"))
+        handled_by_form = {id(form.instance) for form in formset.forms if self.saves_instead(request, form)}
+        instances = [obj for obj in instances if id(obj) not in handled_by_form]
         for obj in instances:
             services.record_save(acting_user=request.user, obj=obj, reason=change_reason(request, "saved"))
         formset.save_m2m()
+        return sum(services.is_held_for_review(obj) for obj in instances)
+
+    def saves_instead(self, request, form) -> bool:
+        """Whether `form` is saved some other way than as its own record (see CitingAdminMixin)."""
+        return False
 
     def delete_model(self, request, obj):
         services.record_delete(acting_user=request.user, obj=obj, reason=change_reason(request, "deleted"))

@@ -16,6 +16,7 @@ from sources.models import Citation, Source
 
 from .filters import PersonApiFilter
 from .models import Charge, CustodyPeriod, Defendant, Person, Release, ReleaseGroup, Sentence, StatusEvent
+from .presentation import exported_dates, with_exported_dates
 
 
 def one_query_value(request, name: str, *, empty_allowed: bool = False) -> str | None:
@@ -155,7 +156,17 @@ class CustodySerializer(CitedSerializer):
 
     class Meta:
         model = CustodyPeriod
-        fields = ["facility", "start", "end", "note", "citations"]
+        fields = [
+            "facility",
+            "start",
+            "start_earliest",
+            "start_latest",
+            "end",
+            "end_earliest",
+            "end_latest",
+            "note",
+            "citations",
+        ]
 
 
 class ReleaseSerializer(CitedSerializer):
@@ -166,10 +177,44 @@ class ReleaseSerializer(CitedSerializer):
         fields = ["date", "date_earliest", "date_latest", "release_type", "group", "note", "citations"]
 
 
+class _ExportedDate(serializers.Field):
+    """A person's date as the downloads give it (prisoners.presentation.exported_dates), read from its fact."""
+
+    def __init__(self, date: str, part: str, **kwargs):
+        self.date, self.part = date, part
+        super().__init__(source="*", read_only=True, **kwargs)
+
+    def to_representation(self, person):
+        return getattr(exported_dates(person)[self.date], self.part) or None
+
+
+@extend_schema_field(serializers.CharField(allow_null=True))
+class ExportedDateText(_ExportedDate):
+    def __init__(self, date: str):
+        super().__init__(date, "text", help_text="EDTF, as recorded: 2020-05 is May 2020, 2020-05/2020-08 between.")
+
+
+@extend_schema_field(serializers.DateField(allow_null=True))
+class ExportedDay(_ExportedDate):
+    def __init__(self, date: str, part: str):
+        help_text = {"earliest": "The first day the date can mean.", "latest": "The last day the date can mean."}
+        super().__init__(date, part, help_text=help_text[part])
+
+
 class PersonSerializer(serializers.ModelSerializer):
     url = serializers.SerializerMethodField()
     total_term = serializers.CharField(source="total_term_code")
-    detained_on = serializers.DateField(source="custody_started_on", allow_null=True)
+    # Partial dates travel as EDTF with their first and last day; never as one invented day
+    # (the person row's custody_started_on is only the first day of "May 2020").
+    current_status_since = ExportedDateText("current_status_since")
+    current_status_since_earliest = ExportedDay("current_status_since", "earliest")
+    current_status_since_latest = ExportedDay("current_status_since", "latest")
+    detained_on = ExportedDateText("detained_on")
+    detained_on_earliest = ExportedDay("detained_on", "earliest")
+    detained_on_latest = ExportedDay("detained_on", "latest")
+    released_on = ExportedDateText("released_on")
+    released_on_earliest = ExportedDay("released_on", "earliest")
+    released_on_latest = ExportedDay("released_on", "latest")
 
     class Meta:
         model = Person
@@ -182,12 +227,18 @@ class PersonSerializer(serializers.ModelSerializer):
             "name_ru",
             "current_status",
             "current_status_since",
+            "current_status_since_earliest",
+            "current_status_since_latest",
             "is_recognised",
             "region",
             "gender",
             "occupation",
             "detained_on",
+            "detained_on_earliest",
+            "detained_on_latest",
             "released_on",
+            "released_on_earliest",
+            "released_on_latest",
             "total_term",
         ]
 
@@ -215,6 +266,8 @@ class PersonDetailSerializer(PersonSerializer):
         fields = [
             *PersonSerializer.Meta.fields,
             "birth_date",
+            "birth_date_earliest",
+            "birth_date_latest",
             "biography",
             "letters_address",
             "name_variants",
@@ -259,7 +312,7 @@ class PersonList(generics.ListAPIView):
     pagination_class = ByIdCursor
 
     def get_queryset(self):
-        return Person.objects.public()
+        return with_exported_dates(Person.objects.public())
 
     def filter_queryset(self, queryset):
         # The filters may rank by name match or sort; cursor pages need the id order.
@@ -271,7 +324,7 @@ class PersonDetail(generics.RetrieveAPIView):
     lookup_field = "slug"
 
     def get_queryset(self):
-        return Person.objects.public().with_cited_record()
+        return with_exported_dates(Person.objects.public().with_cited_record())
 
 
 class ReleaseGroupList(generics.ListAPIView):

@@ -124,6 +124,8 @@ class ArticleData:
     article: str
     part: str
     title: str
+    title_be: str = ""
+    title_ru: str = ""
 
 
 @dataclass(frozen=True)
@@ -723,12 +725,33 @@ PEOPLE = (
 
 # --- Cases -----------------------------------------------------------------------------------
 
+# The Belarusian and Russian titles are the headings of the Criminal Code's articles as the
+# code's own texts word them (the English ones are descriptions, part 1 of 293 being the organisers').
 LEGAL_ARTICLES = {
-    "293.1": ArticleData(LegalCode.CRIMINAL, "293", "1", "Organisation of mass riots"),
-    "130": ArticleData(
-        LegalCode.CRIMINAL, "130", "", "Incitement of racial, national, religious or other social hatred or discord"
+    "293.1": ArticleData(
+        LegalCode.CRIMINAL,
+        "293",
+        "1",
+        "Organisation of mass riots",
+        title_be="Масавыя беспарадкі",
+        title_ru="Массовые беспорядки",
     ),
-    "357": ArticleData(LegalCode.CRIMINAL, "357", "", "Conspiracy to seize state power"),
+    "130": ArticleData(
+        LegalCode.CRIMINAL,
+        "130",
+        "",
+        "Incitement of racial, national, religious or other social hatred or discord",
+        title_be="Распальванне расавай, нацыянальнай, рэлігійнай або іншай сацыяльнай варожасці або розні",
+        title_ru="Разжигание расовой, национальной, религиозной либо иной социальной вражды или розни",
+    ),
+    "357": ArticleData(
+        LegalCode.CRIMINAL,
+        "357",
+        "",
+        "Conspiracy to seize state power",
+        title_be="Змова або іншыя дзеянні, учыненыя з мэтай захопу дзяржаўнай улады",
+        title_ru="Заговор или иные действия, совершенные с целью захвата государственной власти",
+    ),
 }
 
 _TSIKHANOUSKI_CHARGES = Cite("003", "on charges including organising mass unrest and inciting hatred")
@@ -928,12 +951,14 @@ def _load_person(data: PersonData, sources: dict[str, Source], groups: dict[str,
             "gender": data.gender,
             "occupation": data.occupation,
             "biography": data.biography,
-            "publication_state": data.publication_state,
             "private_notes": data.private_notes,
         },
+        # Published at the end of the load, once cited (services: no person is published uncited).
+        on_create={"publication_state": PublicationState.DRAFT},
     )
-    if person.is_public() and person.published_at is None:
-        person_publish(acting_user=SYSTEM, person=person)
+    if data.publication_state != PublicationState.PUBLISHED and person.publication_state != data.publication_state:
+        person.publication_state = data.publication_state
+        record_save(acting_user=SYSTEM, obj=person, reason=DEMO)
     _cite(person, data.cites, sources)
 
     native = [
@@ -1031,7 +1056,11 @@ def _load_all() -> dict[str, int]:
         for key, data in SOURCES.items()
     }
     articles = {
-        key: _upsert(LegalArticle, {"code": a.code, "article": a.article, "part": a.part}, {"title": a.title})
+        key: _upsert(
+            LegalArticle,
+            {"code": a.code, "article": a.article, "part": a.part},
+            {"title": a.title, "title_be": a.title_be, "title_ru": a.title_ru},
+        )
         for key, a in LEGAL_ARTICLES.items()
     }
     groups = {}
@@ -1054,6 +1083,9 @@ def _load_all() -> dict[str, int]:
     # Last, once events, releases and sentences are all in: status and sort keys derive from them.
     for person in people.values():
         person_names_sync(acting_user=SYSTEM, person=person)
+    for data in PEOPLE:
+        if data.publication_state == PublicationState.PUBLISHED and not people[data.slug].is_public():
+            person_publish(acting_user=SYSTEM, person=people[data.slug])
     return {
         "people": len(people),
         "sources": len(sources),

@@ -1,17 +1,22 @@
 """The public list's filters: every parameter maps to one PersonQuerySet predicate."""
 
+from functools import cached_property
+
 import django_filters
 from django import forms
 from django.db.models import F
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 
-from .models import Gender, Person, Region, ReleaseGroup, ReleaseType, Status
+from .articles import ArticleReference, article_reference
+from .collation import sort_key_field
+from .models import Charge, Gender, LegalArticle, Person, Region, ReleaseGroup, ReleaseType, Status
 
 DATE_INPUT = forms.DateInput(attrs={"type": "date"})
 SORT_FIELDS = {
-    "name": "display_name",
+    "name": "sort_key_latin",  # sort_by reads the key of the reader's language
     "detained": "custody_started_on",
     "released": "released_on",
     "sentence": "total_term_days",
@@ -26,6 +31,32 @@ SORT_CHOICES = [
     ("-sentence", _("sentence (longest first)")),
     ("sentence", _("sentence (shortest first)")),
 ]
+# Tests match it.
+NOT_AN_ARTICLE = _("“%(value)s” is not an article we can read. Write e.g. 293, Art. 293 part 1, ч. 1 ст. 293 or 293.1.")
+ARTICLE_SUGGESTIONS_ID = "article-suggestions"
+# The list's date inputs: parameter, element id (django-filter's for the range widget) and label.
+DATE_INPUTS = (
+    ("released_after", "id_released_0", _("Released from")),
+    ("released_before", "id_released_1", _("Released until")),
+    ("detained_after", "id_detained_0", _("Detained from")),
+    ("detained_before", "id_detained_1", _("Detained until")),
+)
+
+
+class ListQueryForm(forms.Form):
+    """The HTML list's and the downloads' reading of the filters.
+
+    Lenient about what a submitted search form sends (every field, the unused ones empty), but
+    a value it cannot read is an error, never a filter quietly dropped. The API reads the same
+    filters strictly (StrictQueryForm); its schema documents `article` as free text, so an
+    article it cannot read lists no one there (charged_under) instead of a 400.
+    """
+
+    def clean_article(self):
+        value = self.cleaned_data.get("article", "")
+        if value and article_reference(value) is None:
+            raise forms.ValidationError(NOT_AN_ARTICLE, code="not_an_article", params={"value": value})
+        return value
 
 
 class StrictQueryForm(forms.Form):
@@ -83,7 +114,11 @@ class PersonFilter(django_filters.FilterSet):
         widget=django_filters.widgets.DateRangeWidget(attrs={"type": "date"}),
     )
     region = django_filters.ChoiceFilter(label=_("Region"), choices=Region.choices)
-    article = django_filters.CharFilter(label=_("Article"), method="filter_article")
+    article = django_filters.CharFilter(
+        label=_("Article"),
+        method="filter_article",
+        widget=forms.TextInput(attrs={"list": ARTICLE_SUGGESTIONS_ID, "autocomplete": "off"}),
+    )
     release_type = django_filters.ChoiceFilter(
         label=_("Release type"), choices=ReleaseType.choices, method="filter_release_type"
     )
@@ -98,9 +133,93 @@ class PersonFilter(django_filters.FilterSet):
     class Meta:
         model = Person
         fields: list[str] = []
+        form = ListQueryForm
+
+    def results(self):
+        """The people the filters select; no one while a value cannot be read (invalid_parameters)."""
+        return self.qs if self.is_valid() else self.queryset.none()
+
+    @cached_property
+    def invalid_parameters(self) -> dict[str, list[str]]:
+        """{query parameter: reasons} for each parameter whose value cannot be read, in the form's order.
+
+        Errors belong to form fields; a date range is one field read from two parameters
+        (`released_after`, `released_before`), so each end is checked alone to name the right one.
+        """
+        if self.is_valid():
+            return {}
+        found: dict[str, list[str]] = {}
+        for name, field in self.form.fields.items():
+            errors = self.form.errors.get(name)
+            if not errors:
+                continue
+            keys = self._parameters_of(name)
+            if isinstance(field, django_filters.fields.RangeField):
+                for key, subfield in zip(keys, field.fields, strict=True):
+                    try:
+                        subfield.clean(self.data.get(key, ""))
+                    except forms.ValidationError as error:
+                        found[key] = list(error.messages)
+                if any(key in found for key in keys):
+                    continue
+            given = [key for key in keys if any(self.data.getlist(key))] or keys[:1]
+            for key in given:
+                found[key] = list(errors)
+        return found
+
+    def _parameters_of(self, name: str) -> list[str]:
+        if isinstance(self.filters[name], django_filters.DateFromToRangeFilter):
+            return [f"{name}_after", f"{name}_before"]
+        return [name]
+
+    def _is_readable(self, key: str, value: str) -> bool:
+        """Whether this one value of `key` can be read: a chip is shown only for what filters the list."""
+        if key not in self.invalid_parameters:
+            return True
+        field = self.form.fields.get(key)
+        if isinstance(field, forms.MultipleChoiceField):
+            # One unreadable status among several: the others are still understood.
+            return field.valid_value(value)
+        return False
+
+    def date_inputs(self) -> list[dict]:
+        """The date inputs as the list's form shows them, each with the value given and why it cannot be read."""
+        return [
+            {
+                "name": key,
+                "id": element_id,
+                "label": label,
+                "value": self.data.get(key, ""),
+                "errors": self.invalid_parameters.get(key, []),
+            }
+            for key, element_id, label in DATE_INPUTS
+        ]
+
+    def error_summary(self) -> list[dict]:
+        """Label, element id and reasons for each input whose value cannot be read: the form's summary links to each."""
+        inputs = {key: (element_id, label) for key, element_id, label in DATE_INPUTS}
+        summary = []
+        for key, reasons in self.invalid_parameters.items():
+            if key in inputs:
+                element_id, label = inputs[key]
+            else:
+                field = self.form[key]
+                # A group of checkboxes is reached through its first box.
+                element_id, label = field.id_for_label or f"{field.auto_id}_0", field.label
+            summary.append({"id": element_id, "label": label, "reasons": reasons})
+        return summary
+
+    @cached_property
+    def article_suggestions(self) -> list[tuple[str, str]]:
+        """(value, label) for each article a public charge is brought under: the article field's suggestions."""
+        in_use = LegalArticle.objects.filter(pk__in=Charge.objects.public().values("article"))
+        return [(str(ArticleReference(article.article, article.part)), str(article)) for article in in_use]
 
     def active_filters(self) -> list[tuple[str, str]]:
-        """(description, query string without it) for each filter value in use, to show and remove."""
+        """(description, query string without it) for each filter value in use, to show and remove.
+
+        Values that cannot be read have no chip: they filter nothing; the form marks them instead.
+        """
         chips = []
         for name, flt in self.filters.items():
             if name == "sort":
@@ -110,7 +229,7 @@ class PersonFilter(django_filters.FilterSet):
             choices = {str(value): label for value, label in flt.extra.get("choices", [])}
             for key, qualifier in keys:
                 for value in self.data.getlist(key):
-                    if not value:
+                    if not value or not self._is_readable(key, value):
                         continue
                     remaining = self.data.copy()
                     remaining.setlist(key, [other for other in self.data.getlist(key) if other != value])
@@ -146,10 +265,19 @@ class PersonFilter(django_filters.FilterSet):
         return queryset.in_release_group(value)
 
     def sort_by(self, queryset, name, value):
-        field = F(SORT_FIELDS[value.lstrip("-")])
+        key = value.lstrip("-")
+        # Names sort by family name, in the reader's alphabet (prisoners.collation).
+        field = F(sort_key_field(get_language()) if key == "name" else SORT_FIELDS[key])
         # Unknown dates go last either way, on SQLite and PostgreSQL alike.
         order = field.desc(nulls_last=True) if value.startswith("-") else field.asc(nulls_last=True)
         return queryset.order_by(order, "display_name", "pk")
+
+    def without_invalid_parameters(self) -> str:
+        """The query string less the parameters that cannot be read (and the page): the list they leave."""
+        remaining = self.data.copy()
+        for key in [*self.invalid_parameters, "page"]:
+            remaining.pop(key, None)
+        return remaining.urlencode()
 
 
 class PersonApiFilter(PersonFilter):

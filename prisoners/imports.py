@@ -44,10 +44,11 @@ from django.db import transaction
 from django.db.models import Count
 from django.utils import timezone
 
-from casetracker.dates import DateBounds, edtf_bounds
+from casetracker.dates import DateBounds, edtf_bounds, edtf_from_text
 from sources.models import Citation, Source
 from sources.services import citation_add
 
+from .articles import article_reference
 from .models import (
     Case,
     Charge,
@@ -68,7 +69,14 @@ from .models import (
     StatusEvent,
     Term,
 )
-from .services import NOT_ALLOWED_TO_PUBLISH, person_names_sync, person_publish, person_withdraw, record_save
+from .services import (
+    NOT_ALLOWED_TO_PUBLISH,
+    person_is_cited,
+    person_names_sync,
+    person_publish,
+    person_withdraw,
+    record_save,
+)
 
 IDENTIFIER_SCHEME = IdentifierScheme.IMPORT
 IDENTIFIER_PREFIX = "import:"
@@ -97,7 +105,6 @@ COLUMNS = (
 REQUIRED_COLUMNS = ("external_id", "name")
 DATE_COLUMNS = ("birth_date", "detained_on", "released_on")
 YES, NO = "yes", "no"
-ARTICLE = re.compile(r"(?P<article>\d+(?:-\d+)?)(?:\.(?P<part>\d+))?")
 
 # Reasons. Tests match them; a reason never repeats the line or column, which are reported beside it.
 NOT_UTF8 = (
@@ -122,16 +129,16 @@ TOO_LONG = "longer than {limit} characters"
 REPEATED_EXTERNAL_ID = "“{value}” is already on line {line}; each person appears once per file"
 UNKNOWN_CHOICE = "unknown {what} “{value}”; use one of: {choices}"
 NOT_YES_OR_NO = "“{value}” is neither yes nor no"
-NOT_AN_ARTICLE = "“{value}” is not an article; write 293, 293.1 (article and part) or 361-1"
+NOT_AN_ARTICLE = "“{value}” is not an article; write e.g. 293, 293.1 or ч. 1 ст. 293 (article 293, part 1), or 361-1"
 UNKNOWN_ARTICLE = "article {value} is not among the legal articles; add it in the admin first"
 NOT_A_TERM = "“{value}” is not a term; write e.g. 18y, 1y6m, 90d"
 TERM_TOO_LONG = "“{value}” is longer than any sentence a court gives (at most {years} years)"
-DATE_OUT_OF_RANGE = "“{value}” is not a date between the years 1 and 9999"
 # Longer terms are typing errors; the limit keeps every term inside the database's columns.
 MAX_TERM_YEARS = 150
 RELEASE_WITHOUT_TYPE = "release_type is required with released_on"
 RELEASE_WITHOUT_DATE = "released_on is required with release_type"
 QUOTE_WITHOUT_SOURCE = "a quote needs a source_url or a source_title"
+PUBLIC_WITHOUT_SOURCE = "a person is published only once cited: give a source_url or a source_title for this row"
 NOT_A_URL = "“{value}” is not a web address (http:// or https://)"
 SEVERAL_CASES = "this person is a defendant in several cases; add charges and sentences to the right one in the admin"
 MAX_ROWS_SHOWN = 200
@@ -292,14 +299,13 @@ def _date_bounds(text: str) -> DateBounds:
 
 
 def _date(value: str) -> str:
-    if value:
-        try:
-            _date_bounds(value)
-        except ValidationError as error:
-            raise _Invalid(" ".join(error.messages)) from None
-        except (ValueError, OverflowError):
-            raise _Invalid(DATE_OUT_OF_RANGE.format(value=value)) from None
-    return value
+    """The cell's date as EDTF, read as the admin's forms read typed dates ("12.05.2021", "мая 2020")."""
+    if not value:
+        return value
+    try:
+        return edtf_from_text(value)
+    except ValidationError as error:
+        raise _Invalid(" ".join(error.messages)) from None
 
 
 def _choice(what: str, choices) -> Callable[[str], str]:
@@ -343,7 +349,7 @@ def _name_variants(value: str) -> tuple[str, ...]:
 def _articles(value: str) -> tuple[str, ...]:
     articles = _list(value)
     for article in articles:
-        if not ARTICLE.fullmatch(article):
+        if article_reference(article) is None:
             raise _Invalid(NOT_AN_ARTICLE.format(value=article))
     return articles
 
@@ -400,9 +406,10 @@ CLEANERS: dict[str, Callable[[str], object]] = {
 }
 
 
-def _article_key(text: str) -> tuple[str, str]:
-    match = ARTICLE.fullmatch(text)
-    return match["article"], match["part"] or ""
+def _article_key(text: str, article_numbers: set[str]) -> tuple[str, str]:
+    """(article, part) of a checked cell item, read as the filter reads it ("293-1": see prisoners.articles)."""
+    reference = article_reference(text).resolved(article_numbers)
+    return reference.article, reference.part
 
 
 class _Checker:
@@ -492,6 +499,7 @@ class _Checker:
             (article, part)
             for article, part in LegalArticle.objects.filter(code=LegalCode.CRIMINAL).values_list("article", "part")
         }
+        article_numbers = {article for article, _part in known}
         updated = {row.person_id for row in rows if row.person_id}
         cases = dict(
             Defendant.objects.filter(person_id__in=updated)
@@ -506,13 +514,17 @@ class _Checker:
             problems = [
                 RowError(row.line, "articles", UNKNOWN_ARTICLE.format(value=article))
                 for article in row.articles
-                if _article_key(article) not in known
+                if _article_key(article, article_numbers) not in known
             ]
             if (row.articles or row.sentence) and cases.get(row.person_id, 0) > 1:
                 problems.append(RowError(row.line, "articles" if row.articles else "sentence", SEVERAL_CASES))
             changes_publication = row.public is not None and (row.public != (row.person_id in published))
             if changes_publication and not may_publish:
                 problems.append(RowError(row.line, "public", NOT_ALLOWED_TO_PUBLISH))
+            elif changes_publication and row.public and not (row.source_url or row.source_title):
+                known = Person.objects.filter(pk=row.person_id).first() if row.person_id else None
+                if known is None or not person_is_cited(known):
+                    problems.append(RowError(row.line, "public", PUBLIC_WITHOUT_SOURCE))
             self.plan.errors.extend(problems)
             if not problems:
                 valid.append(row)
@@ -628,8 +640,9 @@ class _Applier:
             self.get_or_save(StatusEvent, person=person, status=row.status, date=date)
         if row.articles or row.sentence:
             defendant = self.defendant(person)
+            numbers = {number for number, _part in self.articles}
             for article in row.articles:
-                self.get_or_save(Charge, defendant=defendant, article=self.articles[_article_key(article)])
+                self.get_or_save(Charge, defendant=defendant, article=self.articles[_article_key(article, numbers)])
             if row.sentence:
                 self.sentence(defendant, row.sentence)
 

@@ -8,7 +8,9 @@ import uuid
 from dataclasses import dataclass
 
 from dateutil.relativedelta import relativedelta
-from django.contrib.contenttypes.fields import GenericRelation
+from django.conf import settings
+from django.contrib.contenttypes.fields import GenericForeignKey, GenericRelation
+from django.contrib.contenttypes.models import ContentType
 from django.db import connection, models
 from django.db.models import Count, Exists, F, OuterRef, Q
 from django.db.models.functions import Coalesce
@@ -20,7 +22,7 @@ from slugify import slugify
 
 from casetracker.dates import DateBounds, humanize_edtf, overlaps_q, partial_date_fields
 
-from . import identity
+from . import collation, identity
 
 
 def random_upload_path(folder: str, filename: str) -> str:
@@ -84,6 +86,39 @@ CUSTODY_START_STATUSES = frozenset({Status.DETAINED, Status.PRE_TRIAL})
 MATCH_LIMIT = 200
 
 
+class ReviewState(models.TextChoices):
+    APPROVED = "approved", _("reviewed")
+    PENDING = "pending", _("waiting for review")
+
+
+class Reviewed(models.Model):
+    """A record that reaches readers only once reviewed.
+
+    A Researcher's new fact on a published person waits (PENDING) until an Editor approves it
+    in the review queue (prisoners.review); everything else is APPROVED as it is written.
+    """
+
+    review_state = models.CharField(
+        _("review"),
+        max_length=16,
+        choices=ReviewState.choices,
+        default=ReviewState.APPROVED,
+        db_index=True,
+        editable=False,
+    )
+
+    class Meta:
+        abstract = True
+
+    @property
+    def is_reviewed(self) -> bool:
+        return self.review_state == ReviewState.APPROVED
+
+
+def reviewed_q(prefix: str = "") -> Q:
+    return Q(**{f"{prefix}review_state": ReviewState.APPROVED})
+
+
 def public_person_q(prefix: str = "") -> Q:
     """THE public rule: a person the public may see is published and not deleted.
 
@@ -103,8 +138,15 @@ class PersonFactQuerySet(models.QuerySet):
     person_field = "person"
 
     def public(self):
-        """Facts the public may see: their person is public and they are not private themselves."""
-        return self.filter(public_person_q(f"{self.person_field}__"), self.own_public_q())
+        """Facts the public may see: their person is public, they are reviewed and not private."""
+        return self.filter(public_person_q(f"{self.person_field}__"), self.reviewed_q(), self.own_public_q())
+
+    def reviewed(self):
+        """Facts an Editor has let through (or that never needed it): what derived fields count."""
+        return self.filter(self.reviewed_q())
+
+    def reviewed_q(self) -> Q:
+        return reviewed_q()
 
     def own_public_q(self) -> Q:
         """The model's own part of the rule (a private flag); nothing by default."""
@@ -147,9 +189,13 @@ class DefendantQuerySet(PersonFactQuerySet):
 class ChargeQuerySet(PersonFactQuerySet):
     person_field = "defendant__person"
 
+    def reviewed_q(self) -> Q:
+        # Under a case role that is itself still waiting, a charge is not yet on the record.
+        return reviewed_q() & reviewed_q("defendant__")
 
-class SentenceQuerySet(PersonFactQuerySet):
-    person_field = "defendant__person"
+
+class SentenceQuerySet(ChargeQuerySet):
+    pass
 
 
 class ExternalIdentifierQuerySet(PersonFactQuerySet):
@@ -271,29 +317,34 @@ class PersonQuerySet(models.QuerySet):
 
     def released_between(self, start: dt.date | None, end: dt.date | None):
         """People with a release whose (possibly partial) date overlaps [start, end]."""
-        releases = Release.objects.filter(overlaps_q("date", start, end), person=OuterRef("pk"))
+        releases = Release.objects.reviewed().filter(overlaps_q("date", start, end), person=OuterRef("pk"))
         return self.filter(Exists(releases))
 
     def detained_between(self, start: dt.date | None, end: dt.date | None):
         """People with a detention whose (possibly partial) date overlaps [start, end]."""
-        detentions = StatusEvent.objects.filter(
+        detentions = StatusEvent.objects.reviewed().filter(
             overlaps_q("date", start, end), person=OuterRef("pk"), status__in=CUSTODY_START_STATUSES
         )
         return self.filter(Exists(detentions))
 
     def charged_under(self, article: str):
-        """People charged under an article number ("293") or article and part ("293.1")."""
-        number, _dot, part = article.strip().partition(".")
-        charges = Charge.objects.filter(defendant__person=OuterRef("pk"), article__article=number)
-        if part:
-            charges = charges.filter(article__part=part)
+        """People charged under an article as it is written: "293" (every part), "ст. 293 ч. 1", "293.1"."""
+        from .articles import article_reference
+
+        reference = article_reference(article)
+        if reference is None:
+            return self.none()
+        charges = Charge.objects.reviewed().filter(
+            reference.legal_articles_q("article__"), defendant__person=OuterRef("pk")
+        )
         return self.filter(Exists(charges))
 
     def released_by(self, release_type: str):
-        return self.filter(Exists(Release.objects.filter(person=OuterRef("pk"), release_type=release_type)))
+        releases = Release.objects.reviewed().filter(person=OuterRef("pk"), release_type=release_type)
+        return self.filter(Exists(releases))
 
     def in_release_group(self, group_slug: str):
-        return self.filter(Exists(Release.objects.filter(person=OuterRef("pk"), group__slug=group_slug)))
+        return self.filter(Exists(Release.objects.reviewed().filter(person=OuterRef("pk"), group__slug=group_slug)))
 
     def term_ending_within(self, days: int, today: dt.date):
         """People in custody whose expected end of term may fall in the next `days` days."""
@@ -302,7 +353,7 @@ class PersonQuerySet(models.QuerySet):
 
     def headline_counts(self, today: dt.date) -> dict[str, int]:
         """In custody now, released in the last 12 months, recognised in total: one query."""
-        released_recently = Release.objects.filter(
+        released_recently = Release.objects.reviewed().filter(
             overlaps_q("date", today - dt.timedelta(days=365), today), person=OuterRef("pk")
         )
         return self.aggregate(
@@ -346,11 +397,22 @@ class PersonQuerySet(models.QuerySet):
         return identity.rank_candidates(text, candidates, limit=limit)
 
 
+# The names Person.name_in reads, and so the sort keys are made from.
+PERSON_NAME_FIELDS = frozenset({"display_name", "name_latin", "name_be", "name_ru"})
+
+
 class Person(models.Model):
     display_name = models.CharField(_("display name"), max_length=200)
     name_be = models.CharField(_("name in Belarusian"), max_length=200, blank=True)
     name_ru = models.CharField(_("name in Russian"), max_length=200, blank=True)
     name_latin = models.CharField(_("name in Latin script"), max_length=200, blank=True)
+    # The list's name order for each language's readers, family name first (prisoners.collation);
+    # made from the names on every save.
+    sort_key_latin = models.CharField(_("sort key (Latin)"), max_length=255, blank=True, editable=False, db_index=True)
+    sort_key_be = models.CharField(
+        _("sort key (Belarusian)"), max_length=255, blank=True, editable=False, db_index=True
+    )
+    sort_key_ru = models.CharField(_("sort key (Russian)"), max_length=255, blank=True, editable=False, db_index=True)
     slug = models.SlugField(_("slug"), max_length=200, unique=True, blank=True)
     birth_date, birth_date_earliest, birth_date_latest = partial_date_fields(_("birth date"))
     gender = models.CharField(_("gender"), max_length=16, choices=Gender.choices, blank=True)
@@ -405,7 +467,8 @@ class Person(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     citations = GenericRelation("sources.Citation")
-    history = HistoricalRecords()
+    # The sort keys follow the names; history records the names.
+    history = HistoricalRecords(excluded_fields=["sort_key_latin", "sort_key_be", "sort_key_ru"])
 
     objects = PersonQuerySet.as_manager()
 
@@ -422,6 +485,11 @@ class Person(models.Model):
     def save(self, *args, **kwargs):
         if not self.slug:
             self.slug = self._unique_slug()
+        for language, field in collation.SORT_KEY_FIELDS.items():
+            setattr(self, field, collation.name_sort_key(self.name_in(language), language)[:255])
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and PERSON_NAME_FIELDS & set(update_fields):
+            kwargs["update_fields"] = {*update_fields, *collation.SORT_KEY_FIELDS.values()}
         super().save(*args, **kwargs)
 
     def get_absolute_url(self):
@@ -444,6 +512,12 @@ class Person(models.Model):
     def is_in_custody(self) -> bool:
         return self.current_status in IN_CUSTODY_STATUSES
 
+    def get_current_status_display(self) -> str:
+        """The current status in words that agree with the person's gender ("Мария Колесникова осуждена")."""
+        from .presentation import status_label  # presentation imports this module
+
+        return status_label(self.current_status, self.gender)
+
     def name_in(self, language: str | None = None) -> str:
         """The name as readers of `language` write it, falling back to the display name."""
         language = (language or get_language() or "en")[:2]
@@ -460,12 +534,12 @@ class Person(models.Model):
 
     def custody_start(self) -> StatusEvent | None:
         """The detention that began the latest custody spell, judged from status events."""
-        starts = [e for e in self.status_events.all() if e.status in CUSTODY_START_STATUSES]
+        starts = [e for e in self.status_events.all() if e.status in CUSTODY_START_STATUSES and e.is_reviewed]
         return starts[-1] if starts else None
 
     def sentences(self) -> list[Sentence]:
         return sorted(
-            (s for d in self.defendant_roles.all() for s in d.sentences.all()),
+            (s for d in self.defendant_roles.all() if d.is_reviewed for s in d.sentences.all() if s.is_reviewed),
             key=lambda s: (s.date_earliest or dt.date.min, s.pk or 0),
         )
 
@@ -478,7 +552,12 @@ class Person(models.Model):
         return Term.from_code(self.total_term_code)
 
     def expected_end_of_term(self) -> ExpectedEnd | None:
-        """Detention start plus the total term; a range when the detention date is partial."""
+        """Detention start plus the total term; a range when the detention date is partial.
+
+        None once the person is out of custody: a released person's term has no end to await.
+        """
+        if self.current_status and self.current_status not in IN_CUSTODY_STATUSES:
+            return None
         start, term = self.custody_start(), self.total_term()
         if start is None or not term or start.date_earliest is None or start.date_latest is None:
             return None
@@ -579,7 +658,7 @@ class NameKind(models.TextChoices):
     OTHER = "other", _("other")
 
 
-class NameVariant(models.Model):
+class NameVariant(Reviewed):
     person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="name_variants")
     text = models.CharField(_("name"), max_length=200)
     script = models.CharField(_("script"), max_length=4, choices=NameScript.choices, blank=True)
@@ -639,7 +718,7 @@ IDENTIFIER_URLS = {
 }
 
 
-class ExternalIdentifier(models.Model):
+class ExternalIdentifier(Reviewed):
     person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="external_identifiers")
     scheme = models.CharField(_("scheme"), max_length=16, choices=IdentifierScheme.choices)
     value = models.CharField(_("identifier"), max_length=200)
@@ -690,7 +769,7 @@ class Case(models.Model):
         return ""
 
 
-class Defendant(models.Model):
+class Defendant(Reviewed):
     """One person in one case; charges and sentences hang here, not on the case."""
 
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="defendant_roles")
@@ -722,6 +801,8 @@ class LegalArticle(models.Model):
     article = models.CharField(_("article"), max_length=16)
     part = models.CharField(_("part"), max_length=16, blank=True)
     title = models.CharField(_("title"), max_length=300)
+    title_be = models.CharField(_("title in Belarusian"), max_length=300, blank=True)
+    title_ru = models.CharField(_("title in Russian"), max_length=300, blank=True)
 
     history = HistoricalRecords()
 
@@ -735,10 +816,15 @@ class LegalArticle(models.Model):
         number = _("Art. %(article)s") % {"article": self.article}
         if self.part:
             number = _("%(number)s part %(part)s") % {"number": number, "part": self.part}
-        return f"{number} — {self.title}"
+        return f"{number} — {self.title_in()}"
+
+    def title_in(self, language: str | None = None) -> str:
+        """The title as readers of `language` (the active one by default) read it, else the English one."""
+        language = (language or get_language() or "en")[:2]
+        return {"be": self.title_be, "ru": self.title_ru}.get(language) or self.title
 
 
-class Charge(models.Model):
+class Charge(Reviewed):
     defendant = models.ForeignKey(Defendant, on_delete=models.CASCADE, related_name="charges")
     article = models.ForeignKey(LegalArticle, on_delete=models.PROTECT, related_name="charges")
     description = models.CharField(_("description"), max_length=300, blank=True)
@@ -777,7 +863,7 @@ class SentenceKind(models.TextChoices):
     COMMUTED = "commuted", _("commuted")
 
 
-class Sentence(models.Model):
+class Sentence(Reviewed):
     defendant = models.ForeignKey(Defendant, on_delete=models.CASCADE, related_name="sentences")
     date, date_earliest, date_latest = partial_date_fields(_("date"))
     kind = models.CharField(_("kind"), max_length=16, choices=SentenceKind.choices, default=SentenceKind.ORIGINAL)
@@ -853,7 +939,7 @@ class Facility(models.Model):
         return f"{self.name}, {self.city}" if self.city else self.name
 
 
-class CustodyPeriod(models.Model):
+class CustodyPeriod(Reviewed):
     person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="custody_periods")
     facility = models.ForeignKey(Facility, on_delete=models.PROTECT, related_name="custody_periods")
     start, start_earliest, start_latest = partial_date_fields(_("from"))
@@ -877,7 +963,7 @@ class CustodyPeriod(models.Model):
         return self.person.get_absolute_url()
 
 
-class StatusEvent(models.Model):
+class StatusEvent(Reviewed):
     person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="status_events")
     date, date_earliest, date_latest = partial_date_fields(_("date"))
     status = models.CharField(_("status"), max_length=32, choices=Status.choices)
@@ -951,7 +1037,7 @@ class ReleaseGroup(models.Model):
         return self.get_absolute_url()
 
 
-class Release(models.Model):
+class Release(Reviewed):
     person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="releases")
     date, date_earliest, date_latest = partial_date_fields(_("date"))
     release_type = models.CharField(_("type"), max_length=16, choices=ReleaseType.choices)
@@ -1005,3 +1091,131 @@ class Digest(models.Model):
 
     def __str__(self):
         return f"{self.get_kind_display()} ({self.created_at:%Y-%m-%d})"
+
+
+class ProposalKind(models.TextChoices):
+    ADDITION = "addition", _("new record")
+    CHANGE = "change", _("change")
+
+
+class ProposalState(models.TextChoices):
+    PENDING = "pending", _("waiting for review")
+    APPROVED = "approved", _("approved")
+    REJECTED = "rejected", _("rejected")
+
+
+class ChangeProposalQuerySet(models.QuerySet):
+    def waiting(self):
+        return self.filter(state=ProposalState.PENDING)
+
+    def of_record(self, obj: models.Model):
+        return self.filter(content_type=ContentType.objects.get_for_model(obj), object_id=obj.pk)
+
+
+@dataclass(frozen=True)
+class ProposedValue:
+    label: str
+    stored: str  # as the record holds it now
+    proposed: str
+    changed_since: bool  # the record no longer holds what the proposer saw
+
+
+class ChangeProposal(models.Model):
+    """A Researcher's change to what readers see of a published person, held for an Editor.
+
+    An ADDITION points at a new record kept out of public view (review_state PENDING); a
+    CHANGE holds new values for a record readers already see, which keeps its old values until
+    an Editor approves (prisoners.services: proposal_approve / proposal_reject).
+    """
+
+    kind = models.CharField(_("kind"), max_length=16, choices=ProposalKind.choices)
+    state = models.CharField(
+        _("state"), max_length=16, choices=ProposalState.choices, default=ProposalState.PENDING, db_index=True
+    )
+    content_type = models.ForeignKey(ContentType, on_delete=models.CASCADE)
+    object_id = models.PositiveBigIntegerField()
+    target = GenericForeignKey("content_type", "object_id")
+    person = models.ForeignKey(
+        Person,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="change_proposals",
+        verbose_name=_("person"),
+    )
+    # {field name: [value stored when proposed, proposed value]}, each as Field.value_to_string gives it.
+    changes = models.JSONField(_("changes"), default=dict, blank=True)
+    reason = models.CharField(_("reason"), max_length=300, blank=True)
+    proposed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+", verbose_name=_("proposed by")
+    )
+    proposed_at = models.DateTimeField(_("proposed at"), auto_now_add=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("decided by"),
+    )
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+
+    objects = ChangeProposalQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("change for review")
+        verbose_name_plural = _("changes for review")
+        ordering = ["proposed_at", "pk"]
+        indexes = [models.Index(fields=["content_type", "object_id"])]
+
+    def __str__(self):
+        return f"{self.get_kind_display()}: {self.content_type.name} {self.object_id}"
+
+    def diff(self) -> list[ProposedValue]:
+        """Each proposed value beside what the record holds now, in readable form."""
+        target = self.target
+        if target is None:
+            return []
+        if self.kind == ProposalKind.ADDITION:
+            return [
+                ProposedValue(str(field.verbose_name), "", _readable(field, field.value_from_object(target)), False)
+                for field in target._meta.concrete_fields
+                if field.editable and not field.primary_key and field.value_from_object(target) not in (None, "")
+            ]
+        rows = []
+        for name, (was, proposed) in self.changes.items():
+            field = target._meta.get_field(name)
+            now = stored_form(target, field)
+            rows.append(
+                ProposedValue(
+                    str(field.verbose_name),
+                    _readable(field, from_stored_form(field, now)),
+                    _readable(field, from_stored_form(field, proposed)),
+                    now != was,
+                )
+            )
+        return rows
+
+
+def stored_form(obj: models.Model, field: models.Field):
+    """A field's value as JSON can hold it (as Django's python serializer writes it)."""
+    value = field.value_from_object(obj)
+    if value is None or isinstance(value, bool | int | float | str):
+        return value
+    return field.value_to_string(obj)
+
+
+def from_stored_form(field: models.Field, value):
+    return None if value is None else field.to_python(value)
+
+
+def _readable(field: models.Field, value) -> str:
+    """A stored value as the admin would show it: the label of a choice, the name of a related record."""
+    if value in (None, ""):
+        return ""
+    if field.choices:
+        return str(dict(field.flatchoices).get(value, value))
+    if field.is_relation:
+        related = field.related_model._default_manager.filter(pk=value).first()
+        return str(related) if related is not None else str(value)
+    return str(value)

@@ -31,6 +31,9 @@ PUBLISH_PERMISSIONS = {
     "sources.citation": "sources.publish_citation",
     "sources.document": "sources.publish_document",
 }
+# Approving or rejecting what a Researcher changed on a published person: the same decision
+# as publishing, what readers see (prisoners.services.proposal_approve).
+REVIEW = "prisoners.publish_person"
 # Deleting, restoring and merging people.
 REMOVE_PERSON = "prisoners.delete_person"
 

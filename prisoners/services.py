@@ -17,7 +17,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, replace
 
 from django.contrib.contenttypes.models import ContentType
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models, transaction
 from django.utils import timezone
 
@@ -27,6 +27,7 @@ from . import identity, roles
 from .models import (
     CURRENT_STATUS_FOR_EVENT,
     RECOGNITION_STATUSES,
+    ChangeProposal,
     Defendant,
     Digest,
     DigestKind,
@@ -34,11 +35,20 @@ from .models import (
     NameKind,
     NameVariant,
     Person,
+    ProposalKind,
+    ProposalState,
     PublicationState,
     Release,
     ReleaseGroup,
+    Reviewed,
+    ReviewState,
     Status,
     StatusEvent,
+    from_stored_form,
+    stored_form,
+)
+from .models import (
+    IN_CUSTODY_STATUSES as IN_CUSTODY,
 )
 
 RELEASE_STATUSES = frozenset({Status.RELEASED})
@@ -51,6 +61,13 @@ NOT_ALLOWED_TO_MERGE = "Only editors may merge people."
 CANNOT_MERGE_WITH_ITSELF = "A person cannot be merged with itself."
 NOT_DELETED = "This person is not deleted."
 VERSION_OF_ANOTHER_RECORD = "That version belongs to another record."
+NOT_ALLOWED_TO_REVIEW = "Only editors may approve or reject changes waiting for review."
+ALREADY_DECIDED = "This change has already been approved or rejected."
+RECORD_GONE = "The record this change was for no longer exists; it can only be rejected."
+NOT_CITED = "A person can be published only once at least one fact about them is cited to a source."
+
+# Fields no reader sees: a Researcher's change to them is written at once, even on a published person.
+UNREVIEWED_FIELDS = frozenset({"private_notes", "internal_notes", "text", "updated_at", "normalized", "review_state"})
 
 # Written only by person_status_refresh() and the delete/restore/merge services.
 PERSON_DERIVED_FIELDS = frozenset(
@@ -166,6 +183,8 @@ def _check_visibility(acting_user, old: models.Model | None, obj: models.Model) 
         was = old.publication_state if old else PublicationState.DRAFT
         if obj.publication_state != was:
             _require(acting_user, roles.PUBLISH_PERMISSIONS[label], NOT_ALLOWED_TO_PUBLISH)
+            if obj.publication_state == PublicationState.PUBLISHED and not person_is_cited(obj):
+                raise ValidationError(NOT_CITED, code="not_cited")
         return
     if label in VISIBILITY_FIELDS:
         field, private_value = VISIBILITY_FIELDS[label]
@@ -244,8 +263,125 @@ def _people_touched(person_ids: Iterable[int], *, public_change: bool, refresh: 
         people.public().update(public_updated_at=timezone.now())
 
 
+def _user_or_none(acting_user):
+    return acting_user if getattr(acting_user, "pk", None) is not None else None
+
+
+def is_held_for_review(obj: models.Model) -> bool:
+    """Whether the last record_save() of `obj` left (part of) it waiting for an Editor."""
+    return getattr(obj, "_held_for_review", None) is not None
+
+
+def _review_needed(acting_user, old, obj, changed: set[str], was_public: bool) -> str | None:
+    """ADDITION, CHANGE or None: what of this change must wait for an Editor before readers see it.
+
+    Editors' changes never wait. A Researcher's change waits when readers would see it: a
+    new fact (or a fact moved) onto a published person is kept PENDING; new values for a
+    record readers see now are held as a proposal, the record keeping its old ones. Hiding
+    something (a visibility flag set to private) never waits: pulling a leaked contact must be quick.
+    """
+    if acting_user.has_perm(roles.REVIEW) or obj._meta.auto_created or obj._meta.app_label not in roles.RECORD_APPS:
+        return None
+    if isinstance(obj, Reviewed) and not obj.is_reviewed:
+        return None  # already waiting; the Editor will see its latest values
+    if was_public:
+        visibility = VISIBILITY_FIELDS.get(_label(obj))
+        hides = visibility is not None and getattr(obj, visibility[0]) == visibility[1] != getattr(old, visibility[0])
+        return ProposalKind.CHANGE if changed - UNREVIEWED_FIELDS and not hides else None
+    if isinstance(obj, Reviewed):
+        arriving = person_ids_of(obj) - person_ids_of(old)
+        if Person.objects.public().filter(pk__in=arriving).exists():
+            return ProposalKind.ADDITION
+    return None
+
+
+def _proposal_create(acting_user, obj: models.Model, kind: str, changes: dict, reason: str) -> ChangeProposal:
+    people = person_ids_of(obj)
+    return ChangeProposal.objects.create(
+        kind=kind,
+        content_type=ContentType.objects.get_for_model(obj),
+        object_id=obj.pk,
+        person_id=min(people) if people else None,
+        changes=changes,
+        reason=(reason or "")[:300],
+        proposed_by=_user_or_none(acting_user),
+    )
+
+
+def _change_propose(acting_user, old, obj: models.Model, held: set[str], reason: str) -> ChangeProposal:
+    """Keep the new values of `held` fields in a proposal and put the old ones back on `obj`."""
+    changes = {}
+    for name in sorted(held):
+        field = obj._meta.get_field(name)
+        if isinstance(field, models.FileField):
+            field.pre_save(obj, add=False)  # an upload is stored now, so the proposal can name it
+        changes[name] = [stored_form(old, field), stored_form(obj, field)]
+        setattr(obj, field.attname, getattr(old, field.attname))
+    return _proposal_create(acting_user, obj, ProposalKind.CHANGE, changes, reason)
+
+
+def _decided(proposal: ChangeProposal, acting_user, state: str) -> ChangeProposal:
+    proposal.state = state
+    proposal.decided_by = _user_or_none(acting_user)
+    proposal.decided_at = timezone.now()
+    proposal.save(update_fields=["state", "decided_by", "decided_at"])
+    return proposal
+
+
+def _locked_waiting(acting_user, proposal: ChangeProposal) -> ChangeProposal:
+    _require(acting_user, roles.REVIEW, NOT_ALLOWED_TO_REVIEW)
+    proposal = ChangeProposal.objects.select_for_update().get(pk=proposal.pk)
+    if proposal.state != ProposalState.PENDING:
+        raise ValueError(ALREADY_DECIDED)
+    return proposal
+
+
+@transaction.atomic
+def proposal_approve(*, acting_user, proposal: ChangeProposal) -> ChangeProposal:
+    """Let a waiting change through to readers (Editors): the new record, or the new values."""
+    proposal = _locked_waiting(acting_user, proposal)
+    target = proposal.target
+    if target is None:
+        raise ValueError(RECORD_GONE)
+    if proposal.kind == ProposalKind.ADDITION:
+        target.review_state = ReviewState.APPROVED
+    else:
+        for name, (_was, proposed) in proposal.changes.items():
+            field = target._meta.get_field(name)
+            setattr(target, field.attname, from_stored_form(field, proposed))
+    who = proposal.proposed_by or "the system"
+    record_save(acting_user=acting_user, obj=target, reason=f"approved, as proposed by {who}: {proposal.reason}")
+    if isinstance(target, Person):
+        person_names_sync(acting_user=acting_user, person=target)  # a new name becomes searchable
+    return _decided(proposal, acting_user, ProposalState.APPROVED)
+
+
+@transaction.atomic
+def proposal_reject(*, acting_user, proposal: ChangeProposal) -> ChangeProposal:
+    """Turn a waiting change down (Editors): a new record is deleted (history keeps it), new values dropped."""
+    proposal = _locked_waiting(acting_user, proposal)
+    target = proposal.target
+    if proposal.kind == ProposalKind.ADDITION and target is not None:
+        _decided(proposal, acting_user, ProposalState.REJECTED)
+        record_delete(acting_user=acting_user, obj=target, reason="rejected in review")
+        return proposal
+    if target is not None:
+        for name, (_was, proposed) in proposal.changes.items():
+            field = target._meta.get_field(name)
+            if isinstance(field, models.FileField) and proposed and proposed != stored_form(target, field):
+                field.storage.delete(proposed)  # an upload only this proposal named
+    return _decided(proposal, acting_user, ProposalState.REJECTED)
+
+
+def person_is_cited(person: Person) -> bool:
+    """Whether a reviewed, non-private citation supports the person or one of their reviewed facts."""
+    from sources.models import Citation
+
+    return person.pk is not None and Citation.objects.reviewed().filter(is_private=False).about(person).exists()
+
+
 def record_check(*, acting_user, obj: models.Model) -> models.Model | None:
-    """Raise PermissionDenied if record_save() would refuse this change; returns the stored version.
+    """Raise PermissionDenied (or ValidationError) if record_save() would refuse this; returns the stored version.
 
     record_save() starts with it; forms call it first to show a refusal beside the input.
     """
@@ -268,6 +404,15 @@ def record_save(*, acting_user, obj: models.Model, reason: str = "", m2m: dict |
     changed = _changed_fields(old, obj)
     before = person_ids_of(old)
     was_public = _is_public(old) if old else False
+    review = _review_needed(acting_user, old, obj, changed, was_public)
+    if review == ProposalKind.CHANGE:
+        held = changed - UNREVIEWED_FIELDS
+        obj._held_for_review = _change_propose(acting_user, old, obj, held, reason)
+        changed -= held
+        if not changed and not m2m:
+            return obj
+    elif review == ProposalKind.ADDITION:
+        obj.review_state = ReviewState.PENDING
     if isinstance(obj, Person) and obj.publication_state == PublicationState.PUBLISHED and not obj.published_at:
         obj.published_at = timezone.now()
     _with_history(obj, acting_user, reason)
@@ -281,6 +426,8 @@ def record_save(*, acting_user, obj: models.Model, reason: str = "", m2m: dict |
             obj.save()
         for name, values in (m2m or {}).items():
             getattr(obj, name).set(values)
+    if review == ProposalKind.ADDITION:
+        obj._held_for_review = _proposal_create(acting_user, obj, ProposalKind.ADDITION, {}, reason)
     if isinstance(obj, Person):
         # Private notes alone move nothing a reader sees; publishing moves everything.
         newly_public = old is None or not old.is_public()
@@ -306,6 +453,9 @@ def record_delete(*, acting_user, obj: models.Model, reason: str = "") -> None:
     people = person_ids_of(obj)
     was_public = _is_public(obj)
     _with_history(obj, acting_user, reason or "deleted")
+    ChangeProposal.objects.waiting().of_record(obj).update(
+        state=ProposalState.REJECTED, decided_by=_user_or_none(acting_user), decided_at=timezone.now()
+    )
     with _no_document_made_public(acting_user, obj):
         obj.delete()
     _people_touched(people, public_change=was_public, refresh=_label(obj) in STATUS_MODELS, acting_user=acting_user)
@@ -394,8 +544,11 @@ def person_status_refresh(*, person: Person, acting_user=None) -> Person:
     custody") events on their date; recognition events only decide `is_recognised`.
     """
     timeline = sorted(
-        [_timeline_entry(event, event.status, 0) for event in StatusEvent.objects.filter(person=person)]
-        + [_timeline_entry(release, release.resulting_status, 1) for release in Release.objects.filter(person=person)],
+        [_timeline_entry(event, event.status, 0) for event in StatusEvent.objects.reviewed().filter(person=person)]
+        + [
+            _timeline_entry(release, release.resulting_status, 1)
+            for release in Release.objects.reviewed().filter(person=person)
+        ],
         key=lambda entry: entry[0],
     )
     custody = [(status, since) for _key, status, since in timeline if status not in RECOGNITION_STATUSES]
@@ -405,9 +558,11 @@ def person_status_refresh(*, person: Person, acting_user=None) -> Person:
     status, since = custody[-1] if custody else ("", None)
     custody_start = person.custody_start()
     term = person.total_term()
-    expected_end = person.expected_end_of_term()
+    current_status = CURRENT_STATUS_FOR_EVENT.get(status, status)
+    # Out of custody, a term has no end to await (Person.expected_end_of_term says the same).
+    expected_end = person.expected_end_of_term() if not current_status or current_status in IN_CUSTODY else None
     derived = {
-        "current_status": CURRENT_STATUS_FOR_EVENT.get(status, status),
+        "current_status": current_status,
         "current_status_since": since,
         "is_recognised": bool(recognition) and recognition[-1] == Status.RECOGNISED,
         "custody_started_on": custody_start and (custody_start.date_earliest or custody_start.date_latest),
@@ -489,12 +644,24 @@ class LikelyDuplicate:
 
 
 def person_likely_duplicates(*, person: Person, threshold: float = DUPLICATE_THRESHOLD) -> list[LikelyDuplicate]:
-    """Other people whose names match this person's full names closely, best first."""
-    names = {text for text, _language in _name_fields(person) if text.strip()}
-    names |= set(person.name_variants.values_list("text", flat=True))
-    others = Person.objects.alive().exclude(pk=person.pk)
+    """Other people whose names match this person's full names closely, best first (the person may be unsaved)."""
+    names = [text for text, _language in _name_fields(person)]
+    if person.pk:
+        names += person.name_variants.values_list("text", flat=True)
+    return names_likely_duplicates(names=names, exclude=person.pk, threshold=threshold)
+
+
+def names_likely_duplicates(
+    *, names: Iterable[str], exclude: int | None = None, threshold: float = DUPLICATE_THRESHOLD
+) -> list[LikelyDuplicate]:
+    """People already recorded whose names match any of `names` closely, best first.
+
+    Asked before a person is created (the admin's add form, the intake's new person, a CSV
+    row without an identifier) so a researcher links the existing record instead.
+    """
+    others = Person.objects.alive().exclude(pk=exclude) if exclude else Person.objects.alive()
     best: dict[int, tuple[float, str]] = {}
-    for name in names:
+    for name in {text.strip() for text in names if text and text.strip()}:
         for match in others.name_matches(name):
             if match.score >= threshold and match.score > best.get(match.person_id, (0, ""))[0]:
                 best[match.person_id] = (match.score, match.matched_name)

@@ -69,11 +69,11 @@ def _dated(facts: QuerySet) -> QuerySet:
 
 
 def _events() -> QuerySet:
-    return _dated(StatusEvent.objects.exclude(status__in=RECOGNITION_STATUSES))
+    return _dated(StatusEvent.objects.reviewed().exclude(status__in=RECOGNITION_STATUSES))
 
 
 def _releases() -> QuerySet:
-    return _dated(Release.objects.all())
+    return _dated(Release.objects.reviewed())
 
 
 def _outer(name: str, depth: int):
@@ -335,7 +335,8 @@ def _article_rows(people: QuerySet) -> list[dict]:
     # The article's own title: the row without a part, else its first part ("" sorts first).
     title = LegalArticle.objects.filter(code=OuterRef("article__code"), article=OuterRef("article__article"))
     rows = (
-        Charge.objects.filter(defendant__person__in=people.values("pk"))
+        Charge.objects.reviewed()
+        .filter(defendant__person__in=people.values("pk"))
         .values("article__code", "article__article")
         .annotate(
             people=Count("defendant__person", distinct=True),

@@ -6,6 +6,7 @@ app_name = "prisoners"
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("about/", views.about, name="about"),
     path("prisoners/", views.person_list, name="person_list"),
     path("prisoners/export.csv", views.person_list_csv, name="person_list_csv"),
     path("prisoners/export.json", views.person_list_json, name="person_list_json"),

@@ -1,21 +1,25 @@
 import csv
 import json
 
+from django.conf import settings
 from django.core.paginator import Paginator
 from django.db.models import Prefetch
-from django.http import FileResponse, Http404, StreamingHttpResponse
+from django.http import FileResponse, Http404, HttpResponseBadRequest, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
+from django.utils.translation import gettext, gettext_noop
 
 from sources.footnotes import Footnotes
-from sources.models import Citation
+from sources.models import Certainty, Citation
 
 from .filters import PersonFilter
 from .models import Person, Release, ReleaseGroup
-from .presentation import CSV_COLUMNS, csv_row, export_row, person_json_ld, profile_url_prefix
+from .presentation import CSV_COLUMNS, csv_row, export_row, person_json_ld, profile_url_prefix, with_exported_dates
 from .throttling import downloads_throttled
 
 PAGE_SIZES = (10, 25, 50, 100)
+# Tests match it.
+FILTERS_REFUSED = gettext_noop("This list cannot be downloaded: a filter value cannot be read.")
 
 
 def home(request):
@@ -30,12 +34,24 @@ def home(request):
     )
 
 
+def about(request):
+    return render(
+        request,
+        "prisoners/about.html",
+        {"corrections_email": settings.CORRECTIONS_EMAIL, "Certainty": Certainty},
+    )
+
+
 def person_list(request):
     filterset = PersonFilter(request.GET, queryset=Person.objects.public())
     requested = request.GET.get("per_page", "")
     # isdecimal() alone admits digits like "²" that int() refuses; ASCII digits only.
     per_page = int(requested) if requested.isascii() and requested.isdecimal() else 25
-    paginator = Paginator(filterset.qs, per_page if per_page in PAGE_SIZES else 25)
+    # The latest release's own (possibly partial) date: the row's sort key is only its first day.
+    people = filterset.results().prefetch_related(
+        Prefetch("releases", queryset=Release.objects.public(), to_attr="public_releases")
+    )
+    paginator = Paginator(people, per_page if per_page in PAGE_SIZES else 25)
     page = paginator.get_page(request.GET.get("page"))
     return render(
         request,
@@ -49,10 +65,21 @@ class _Echo:
         return value
 
 
+def _filters_refused(filterset) -> HttpResponseBadRequest:
+    """A download's 400 for filter values it cannot read: one plain line per parameter, naming it."""
+    lines = [gettext(FILTERS_REFUSED)] + [
+        f"{parameter}: {' '.join(reasons)}" for parameter, reasons in filterset.invalid_parameters.items()
+    ]
+    return HttpResponseBadRequest("\n".join(lines) + "\n", content_type="text/plain; charset=utf-8")
+
+
 @downloads_throttled
 def person_list_csv(request):
     """The filtered public list as CSV, streamed row by row so memory stays flat."""
-    people = PersonFilter(request.GET, queryset=Person.objects.public()).qs
+    filterset = PersonFilter(request.GET, queryset=Person.objects.public())
+    if not filterset.is_valid():
+        return _filters_refused(filterset)
+    people = with_exported_dates(filterset.qs)
     writer = csv.writer(_Echo())
     prefix = profile_url_prefix(request)
     rows = (writer.writerow(csv_row(person, prefix)) for person in people.iterator(chunk_size=2000))
@@ -67,7 +94,10 @@ def person_list_csv(request):
 @downloads_throttled
 def person_list_json(request):
     """The filtered public list as a JSON array, streamed row by row so memory stays flat."""
-    people = PersonFilter(request.GET, queryset=Person.objects.public()).qs
+    filterset = PersonFilter(request.GET, queryset=Person.objects.public())
+    if not filterset.is_valid():
+        return _filters_refused(filterset)
+    people = with_exported_dates(filterset.qs)
 
     prefix = profile_url_prefix(request)
 

@@ -2,17 +2,21 @@ import base64
 
 from django import forms
 from django.conf import settings
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.admin.widgets import AutocompleteSelect
 from django.contrib.contenttypes.admin import GenericTabularInline
+from django.contrib.contenttypes.models import ContentType
 from django.core.files.uploadedfile import UploadedFile
 from django.db import models
+from django.http import HttpResponseRedirect
 from django.template.defaultfilters import filesizeformat
 from django.urls import NoReverseMatch, reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from prisoners.admin_base import ServiceAdmin, ServiceInlineMixin
+from prisoners.corroboration import fact_corroborate, repeats_of
 
 from .admin_intake import SourceIntakeAdminMixin
 from .documents import ALLOWED_EXTENSIONS, clean_upload, document_queue_process
@@ -22,12 +26,41 @@ from .services import citation_add
 QUOTE_WITHOUT_SOURCE = _("Choose the source this quote comes from.")
 
 
+# Fields a citation never supports: bookkeeping, and what a researcher does not state from a source.
+UNCITED_FIELDS = frozenset({"slug", "photo", "publication_state", "review_state", "is_private", "person", "defendant"})
+
+
+def citable_field_choices(model) -> list[tuple[str, str]]:
+    """The fields of `model` a citation can support, by their labels, after "the whole record"."""
+    fields = [
+        (field.name, str(field.verbose_name))
+        for field in model._meta.concrete_fields
+        if field.editable and not field.primary_key and field.name not in UNCITED_FIELDS
+    ]
+    return [("", _("the whole record")), *fields]
+
+
+class CitedFieldSelect(forms.Select):
+    """The cited field, chosen from the record's fields; a value typed before the list existed stays."""
+
+    def optgroups(self, name, value, attrs=None):
+        known = {choice for choice, _label in self.choices}
+        self.choices = [*self.choices, *((v, v) for v in value if v and v not in known)]
+        return super().optgroups(name, value, attrs)
+
+
 class CitationInline(ServiceInlineMixin, GenericTabularInline):
     model = Citation
     extra = 0
     fields = ["source", "quote", "locator", "certainty", "field_name", "claim", "is_private"]
     autocomplete_fields = ["source"]
     formfield_overrides = {Citation._meta.get_field("quote").__class__: {"widget": forms.Textarea(attrs={"rows": 2})}}
+
+    def get_formset(self, request, obj=None, **kwargs):
+        formset = super().get_formset(request, obj, **kwargs)
+        field = formset.form.base_fields["field_name"]
+        field.widget = CitedFieldSelect(choices=citable_field_choices(self.parent_model))
+        return formset
 
 
 class CitedFactForm(forms.ModelForm):
@@ -44,19 +77,73 @@ class CitedFactForm(forms.ModelForm):
         choices=Certainty.choices, initial=Certainty.REPORTED, required=False, label=_("certainty")
     )
 
+    repeat_choice = forms.CharField(
+        required=False,
+        label=_("already recorded?"),
+        widget=forms.RadioSelect,
+        help_text=_("Shown when this looks like a fact already recorded."),
+    )
+    # The recorded fact this form's report is one more citation of, once the researcher says so.
+    corroborates = None
+
     def clean(self):
         cleaned = super().clean()
         if cleaned.get("cite_quote") and not cleaned.get("cite_source"):
             self.add_error("cite_source", QUOTE_WITHOUT_SOURCE)
         return cleaned
 
+    def _post_clean(self):
+        super()._post_clean()
+        if self.errors or self.instance.pk is not None or self.cleaned_data.get("DELETE"):
+            return
+        repeats = {str(fact.pk): fact for fact in repeats_of(self.instance)}
+        if not repeats:
+            return
+        choice = self.cleaned_data.get("repeat_choice", "")
+        if choice == SEPARATE:
+            return
+        if choice in repeats and self.cleaned_data.get("cite_source"):
+            self.corroborates = repeats[choice]
+            return
+        self.fields["repeat_choice"].widget.choices = [
+            *((pk, _("Add this source to it: %(fact)s") % {"fact": _described(fact)}) for pk, fact in repeats.items()),
+            (SEPARATE, _("It is another fact: record it separately")),
+        ]
+        message = REPEATS_ONE if choice in repeats else REPEATS
+        self.add_error("repeat_choice" if "repeat_choice" in self.fields else None, message)
 
-CITE_FIELDS = ["cite_source", "cite_quote", "cite_certainty"]
+
+SEPARATE = "separate"
+REPEATS = _(
+    "This looks like a fact already recorded. Add your source to the recorded one (a detail it gives "
+    "differently becomes a disputed claim), or say it is another fact."
+)
+REPEATS_ONE = _("To add your source to the recorded fact, choose the source and paste the passage.")
+
+
+def _described(fact) -> str:
+    date = getattr(fact, "date_display", "") or getattr(fact, "start_display", "")
+    count = Citation.objects.filter(content_type=ContentType.objects.get_for_model(fact), object_id=fact.pk).count()
+    citations = ngettext("%(count)d citation", "%(count)d citations", count) % {"count": count}
+    return f"{date}: {fact} ({citations})" if date else f"{fact} ({citations})"
+
+
+CITE_FIELDS = ["cite_source", "cite_quote", "cite_certainty", "repeat_choice"]
 
 
 def cite_from_form(form: forms.Form, *, acting_user) -> None:
-    """Store the quick citation a CitedFactForm carried, once its fact is saved."""
+    """Store the quick citation a CitedFactForm carried, once its fact is saved (or cite the fact it repeats)."""
     data = getattr(form, "cleaned_data", None) or {}
+    if getattr(form, "corroborates", None) is not None:
+        fact_corroborate(
+            acting_user=acting_user,
+            recorded=form.corroborates,
+            reported=form.instance,
+            source=data["cite_source"],
+            quote=data.get("cite_quote", ""),
+            certainty=data.get("cite_certainty") or Certainty.REPORTED,
+        )
+        return
     if not data.get("cite_source") or not form.instance.pk or data.get("DELETE"):
         return
     citation_add(
@@ -69,17 +156,35 @@ def cite_from_form(form: forms.Form, *, acting_user) -> None:
 
 
 class CitingAdminMixin:
-    """Saves quick citations from the change form and from every inline using CitedFactForm."""
+    """Saves quick citations from the change form and from every inline using CitedFactForm.
+
+    A form whose fact repeats a recorded one, and whose researcher chose to add the source to
+    that one, saves no new fact: its citation goes to the recorded fact (prisoners.corroboration).
+    """
+
+    def saves_instead(self, request, form) -> bool:
+        return getattr(form, "corroborates", None) is not None
+
+    def response_add(self, request, obj, post_url_continue=None):
+        recorded = getattr(request, "corroborated", None)
+        if recorded is None:
+            return super().response_add(request, obj, post_url_continue)
+        opts = recorded._meta
+        self.message_user(request, _("Your source was added to the fact already recorded."), messages.SUCCESS)
+        return HttpResponseRedirect(reverse(f"admin:{opts.app_label}_{opts.model_name}_change", args=[recorded.pk]))
 
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
         cite_from_form(form, acting_user=request.user)
+        if getattr(form, "corroborates", None) is not None:
+            request.corroborated = form.corroborates
 
-    def save_formset(self, request, form, formset, change):
-        super().save_formset(request, form, formset, change)
+    def save_formset(self, request, form, formset, change) -> int:
+        held = super().save_formset(request, form, formset, change)
         for inline_form in formset.forms:
             if isinstance(inline_form, CitedFactForm):
                 cite_from_form(inline_form, acting_user=request.user)
+        return held
 
 
 class CitationCountMixin:

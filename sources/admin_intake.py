@@ -8,11 +8,12 @@ from django.urls import path, reverse
 from django.utils.translation import gettext as _
 
 from prisoners.models import Person
-from prisoners.services import person_likely_duplicates
 
 from .archive import source_queue_fetch
 from .forms import IntakeFactForm, IntakeStartForm
 from .intake import (
+    REPEAT_SEPARATE,
+    RepeatsRecorded,
     SourceExists,
     intake_record_fact,
     marked_html,
@@ -75,27 +76,39 @@ class SourceIntakeAdminMixin:
         form = IntakeFactForm(request.POST if request.method == "POST" else None, mentioned=mentioned)
         if request.method == "POST" and form.is_valid():
             data = form.cleaned_data
-            fact = intake_record_fact(
-                acting_user=request.user,
-                source=source,
-                fact_type=data["fact_type"],
-                person=data["person"],
-                new_person_name=data["new_person_name"],
-                quote=data["quote"],
-                certainty=data["certainty"],
-                date=data["date"],
-                status=data["status"],
-                release_type=data["release_type"],
-                term=data["term"],
-                sentence_kind=data["sentence_kind"] or "original",
-                regime=data["regime"],
-                case_title=data["case_title"],
-                article=data["article"],
-            )
-            messages.success(request, _("Saved with its citation: %(fact)s") % {"fact": fact})
-            if data["new_person_name"]:
-                self._warn_of_duplicates(request, fact)
-            return redirect("admin:sources_source_intake", pk=source.pk)
+            try:
+                fact = self._record(request, source, data)
+            except RepeatsRecorded as recorded:
+                form.offer_recorded(recorded.repeats)
+            else:
+                if data["repeat_choice"] and data["repeat_choice"] != REPEAT_SEPARATE:
+                    messages.success(request, _("Added as one more citation of: %(fact)s") % {"fact": fact})
+                else:
+                    messages.success(request, _("Saved with its citation: %(fact)s") % {"fact": fact})
+                return redirect("admin:sources_source_intake", pk=source.pk)
+        return self._intake_page(request, source, marks, form)
+
+    def _record(self, request, source, data):
+        return intake_record_fact(
+            acting_user=request.user,
+            source=source,
+            fact_type=data["fact_type"],
+            person=data["person"],
+            new_person_name=data["new_person_name"],
+            quote=data["quote"],
+            certainty=data["certainty"],
+            date=data["date"],
+            status=data["status"],
+            release_type=data["release_type"],
+            term=data["term"],
+            sentence_kind=data["sentence_kind"] or "original",
+            regime=data["regime"],
+            case_title=data["case_title"],
+            article=data["article"],
+            repeat_choice=data["repeat_choice"],
+        )
+
+    def _intake_page(self, request, source, marks, form):
         context = {
             **self.admin_site.each_context(request),
             "title": _("Intake: %(title)s") % {"title": source.title},
@@ -108,19 +121,6 @@ class SourceIntakeAdminMixin:
             "cited": source.citations.select_related("content_type").order_by("-pk")[:50],
         }
         return TemplateResponse(request, "admin/sources/source/intake.html", context)
-
-    def _warn_of_duplicates(self, request, fact):
-        person = fact.person if hasattr(fact, "person") else fact.defendant.person
-        for duplicate in person_likely_duplicates(person=person):
-            messages.warning(
-                request,
-                _("%(new)s may already be in the records as %(existing)s (score %(score).0f).")
-                % {
-                    "new": person.display_name,
-                    "existing": duplicate.person.display_name,
-                    "score": min(duplicate.score, 100),
-                },
-            )
 
     def fetch_view(self, request, pk):
         source = get_object_or_404(Source, pk=pk)

@@ -3,10 +3,11 @@ from django.contrib import admin
 from django.contrib.admin.widgets import AutocompleteSelect
 from django.utils.translation import gettext_lazy as _
 
-from casetracker.dates import validate_edtf
-from prisoners.models import Charge, Defendant, Person, Regime, ReleaseType, SentenceKind, Status, Term
+from casetracker.dates import PartialDateFormField
+from prisoners.models import Charge, Defendant, Person, Regime, ReleaseType, SentenceKind, Status, StatusEvent, Term
+from prisoners.services import names_likely_duplicates
 
-from .intake import FactType
+from .intake import REPEAT_SEPARATE, FactType
 from .models import Certainty, Source
 
 NEED_SOURCE_INPUT = _("Give the article's address, paste its text, or upload its HTML or PDF file.")
@@ -15,6 +16,14 @@ NEEDS_A_DATE = _("This kind of fact needs a date (EDTF, e.g. 2021 or 2020-05).")
 NEEDS_A_STATUS = _("Choose the status the passage reports.")
 NEEDS_A_RELEASE_TYPE = _("Choose how the person was released.")
 NEEDS_AN_ARTICLE = _("Choose the legal article of the charge.")
+LIKELY_RECORDED = _(
+    "Already in the records as %(names)s? Choose them under “someone else in the records”, "
+    "or tick “a different person”."
+)
+REPEATS_RECORDED = _(
+    "This fact is already recorded. Add the passage to it (a detail it gives differently becomes a "
+    "disputed claim), or say it is another fact."
+)
 
 
 class IntakeStartForm(forms.Form):
@@ -54,7 +63,9 @@ class IntakeFactForm(forms.Form):
     )
     new_person_name = forms.CharField(label=_("or a new person"), required=False, max_length=200)
     fact_type = forms.ChoiceField(label=_("Fact"), choices=FACT_TYPES)
-    date = forms.CharField(label=_("Date (EDTF)"), required=False, validators=[validate_edtf])
+    date = PartialDateFormField(
+        label=_("Date"), required=False, max_length=StatusEvent._meta.get_field("date").max_length
+    )
     status = forms.ChoiceField(label=_("Status"), choices=[("", "---------"), *Status.choices], required=False)
     release_type = forms.ChoiceField(
         label=_("Release type"), choices=[("", "---------"), *ReleaseType.choices], required=False
@@ -72,6 +83,9 @@ class IntakeFactForm(forms.Form):
         widget=AutocompleteSelect(Charge._meta.get_field("article"), admin.site),
     )
     certainty = forms.ChoiceField(label=_("Certainty"), choices=Certainty.choices, initial=Certainty.REPORTED)
+    # Asked only when the answer matters: the fact is already recorded, or the new name is.
+    repeat_choice = forms.CharField(label=_("Already recorded?"), required=False, widget=forms.HiddenInput)
+    not_a_duplicate = forms.BooleanField(label=_("a different person"), required=False, widget=forms.HiddenInput)
 
     def __init__(self, *args, mentioned=(), **kwargs):
         super().__init__(*args, **kwargs)
@@ -101,4 +115,25 @@ class IntakeFactForm(forms.Form):
             self.add_error("release_type", NEEDS_A_RELEASE_TYPE)
         if fact_type == FactType.CHARGE and not cleaned.get("article"):
             self.add_error("article", NEEDS_AN_ARTICLE)
+        new_name = (cleaned.get("new_person_name") or "").strip()
+        if new_name and not cleaned.get("not_a_duplicate"):
+            recorded = names_likely_duplicates(names=[new_name])
+            if recorded:
+                names = ", ".join(duplicate.person.display_name for duplicate in recorded[:5])
+                self.add_error("new_person_name", LIKELY_RECORDED % {"names": names})
+                self.fields["not_a_duplicate"].widget = forms.CheckboxInput()
         return cleaned
+
+    def offer_recorded(self, repeats) -> None:
+        """Show the recorded facts the passage repeats, to add it to one of them or record it apart."""
+        self.fields["repeat_choice"].widget = forms.RadioSelect()
+        self.fields["repeat_choice"].widget.choices = [
+            *((str(fact.pk), _("Add this passage to it: %(fact)s") % {"fact": _described(fact)}) for fact in repeats),
+            (REPEAT_SEPARATE, _("It is another fact: record it separately")),
+        ]
+        self.add_error("repeat_choice", REPEATS_RECORDED)
+
+
+def _described(fact) -> str:
+    date = getattr(fact, "date_display", "")
+    return f"{date}: {fact}" if date else str(fact)

@@ -15,6 +15,8 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy
 
+from casetracker.dates import edtf_from_text
+from prisoners.corroboration import fact_corroborate, repeats_of
 from prisoners.models import (
     Case,
     Charge,
@@ -212,6 +214,17 @@ class FactType:
     RELEASE = "release"
 
 
+class RepeatsRecorded(Exception):
+    """The passage reports a fact already recorded; the researcher chooses: cite that one, or record another."""
+
+    def __init__(self, repeats: list):
+        super().__init__(f"repeats {len(repeats)} recorded fact(s)")
+        self.repeats = repeats
+
+
+REPEAT_SEPARATE = "separate"
+
+
 @transaction.atomic
 def intake_record_fact(
     *,
@@ -230,39 +243,90 @@ def intake_record_fact(
     regime: str = "",
     case_title: str = "",
     article: LegalArticle | None = None,
+    repeat_choice: str = "",
 ):
-    """Create the fact a passage states and cite the passage, through the one write path."""
+    """Create the fact a passage states and cite the passage, through the one write path.
+
+    `date` may be typed as people write it ("12.05.2021", "в мае 2020"); the fact stores its EDTF.
+    When the fact repeats a recorded one (prisoners.corroboration), nothing is saved and
+    RepeatsRecorded lists them, unless `repeat_choice` names one (the passage becomes its
+    citation, a differing detail a disputed claim; that fact is returned) or is "separate".
+    """
     reason = f"intake from source {source.pk}"
+    date = edtf_from_text(date)
 
     def save(obj):
         return record_save(acting_user=acting_user, obj=obj, reason=reason)
 
+    details = {
+        "date": date,
+        "status": status,
+        "release_type": release_type,
+        "term": term,
+        "sentence_kind": sentence_kind,
+        "regime": regime,
+        "article": article,
+    }
+    if person is not None and repeat_choice != REPEAT_SEPARATE:
+        # A charge or sentence with no case named may belong to any of the person's cases.
+        on_case = fact_type in (FactType.SENTENCE, FactType.CHARGE)
+        roles = _candidate_defendants(person, case_title) if on_case else [None]
+        reports = [report for role in roles if (report := _fact(fact_type, person, role, **details)) is not None]
+        repeats = [fact for report in reports for fact in repeats_of(report)]
+        chosen = next((fact for fact in repeats if str(fact.pk) == repeat_choice), None)
+        reported = next((r for r in reports if chosen is not None and _same_record(r, chosen)), None)
+        if repeats and chosen is None:
+            raise RepeatsRecorded(repeats)
+        if chosen is not None:
+            fact_corroborate(
+                acting_user=acting_user,
+                recorded=chosen,
+                reported=reported,
+                source=source,
+                quote=quote,
+                certainty=certainty,
+            )
+            return chosen
     if person is None:
         person = save(Person(display_name=new_person_name.strip()))
         person_names_sync(acting_user=acting_user, person=person)
-    if fact_type == FactType.STATUS_EVENT:
-        fact = save(StatusEvent(person=person, date=date, status=status))
-    elif fact_type == FactType.RELEASE:
-        fact = save(Release(person=person, date=date, release_type=release_type))
-    else:
-        defendant = _defendant_for(person, case_title, save=save)
-        if fact_type == FactType.SENTENCE:
-            length = Term.from_code(term) if term else Term()
-            fact = save(
-                Sentence(
-                    defendant=defendant,
-                    date=date,
-                    kind=sentence_kind,
-                    regime=regime,
-                    term_years=length.years,
-                    term_months=length.months,
-                    term_days=length.days,
-                )
-            )
-        else:
-            fact = save(Charge(defendant=defendant, article=article))
+    role = _defendant_for(person, case_title, save=save) if fact_type in (FactType.SENTENCE, FactType.CHARGE) else None
+    fact = save(_fact(fact_type, person, role, **details))
     citation_add(acting_user=acting_user, fact=fact, source=source, quote=quote, certainty=certainty)
     return fact
+
+
+def _fact(fact_type, person, defendant, *, date, status, release_type, term, sentence_kind, regime, article):
+    """The unsaved fact a passage states; None for a charge or sentence with no case role yet."""
+    if fact_type == FactType.STATUS_EVENT:
+        return StatusEvent(person=person, date=date, status=status)
+    if fact_type == FactType.RELEASE:
+        return Release(person=person, date=date, release_type=release_type)
+    if defendant is None:
+        return None
+    if fact_type == FactType.SENTENCE:
+        length = Term.from_code(term) if term else Term()
+        return Sentence(
+            defendant=defendant,
+            date=date,
+            kind=sentence_kind,
+            regime=regime,
+            term_years=length.years,
+            term_months=length.months,
+            term_days=length.days,
+        )
+    return Charge(defendant=defendant, article=article)
+
+
+def _candidate_defendants(person: Person, case_title: str) -> list[Defendant]:
+    """The person's case roles a passage can be about: the named case's, or (none named) every one."""
+    roles = person.defendant_roles.select_related("case")
+    return list(roles.filter(case__title=case_title) if case_title else roles)
+
+
+def _same_record(report, recorded) -> bool:
+    """Whether the unsaved `report` is about the record `recorded` belongs to (its case role)."""
+    return getattr(report, "defendant_id", None) == getattr(recorded, "defendant_id", None)
 
 
 def _defendant_for(person: Person, case_title: str, *, save) -> Defendant:

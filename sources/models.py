@@ -7,6 +7,7 @@ import uuid
 from django.apps import apps
 from django.contrib.contenttypes.fields import GenericForeignKey
 from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import FieldDoesNotExist
 from django.db import models
 from django.db.models import Exists, F, OuterRef, Q
 from django.urls import reverse
@@ -14,7 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from casetracker.dates import humanize_edtf, partial_date_fields
-from prisoners.models import Person, public_person_q, random_upload_path
+from prisoners.models import Person, Reviewed, public_person_q, random_upload_path, reviewed_q
 
 
 class SourceKind(models.TextChoices):
@@ -151,14 +152,28 @@ class CitationQuerySet(models.QuerySet):
         return self.publishable().filter(condition)
 
     def publishable(self):
-        """Citations not marked private: public exactly when the fact they support is public.
+        """Citations reviewed and not marked private: public exactly when the fact they support is public.
 
         Only for prefetching the citations of facts already read through their public().
         """
-        return self.filter(is_private=False)
+        return self.filter(reviewed_q(), is_private=False)
+
+    def reviewed(self):
+        return self.filter(reviewed_q())
+
+    def about(self, person: Person):
+        """Citations of the person's record or of one of their reviewed facts."""
+        condition = Q(content_type=ContentType.objects.get_for_model(Person), object_id=person.pk)
+        for model_name in CITABLE_MODEL_NAMES:
+            model = apps.get_model("prisoners", model_name)
+            path = getattr(model.objects.none(), "person_field", None)
+            if path:
+                facts = model.objects.reviewed().filter(**{path: person}).values("pk")
+                condition |= Q(content_type=ContentType.objects.get_for_model(model), object_id__in=facts)
+        return self.filter(condition)
 
 
-class Citation(models.Model):
+class Citation(Reviewed):
     """A source's support for one fact, with the passage that says it."""
 
     source = models.ForeignKey(Source, on_delete=models.PROTECT, related_name="citations")
@@ -205,6 +220,21 @@ class Citation(models.Model):
         if is_private_field_name(self.field_name):
             self.is_private = True
         super().save(*args, **kwargs)
+
+    def field_label(self) -> str:
+        """The cited field as readers call it (its verbose name, in the active language); else as typed.
+
+        field_name is free text a researcher types ("mediator", "birth_date", "date of birth"),
+        so what names no field of the cited record's model is shown as it is.
+        """
+        # get_for_id reads Django's content type cache, which loading content_object filled.
+        model = ContentType.objects.get_for_id(self.content_type_id).model_class()
+        name = "_".join(self.field_name.lower().split())  # "birth date" is birth_date
+        try:
+            field = model._meta.get_field(name)
+        except (AttributeError, FieldDoesNotExist):
+            return self.field_name
+        return str(getattr(field, "verbose_name", self.field_name))
 
 
 def document_upload_path(instance, filename: str) -> str:

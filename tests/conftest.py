@@ -1,5 +1,15 @@
 import pytest
 from django.contrib.auth.models import Group, User
+from django.utils import translation
+
+
+@pytest.fixture(autouse=True)
+def _no_language_left_active():
+    """A request activates its language in the test's thread and leaves it there, so after a /be/ or
+    /ru/ page reverse() would go on giving that language's URLs. Every test starts from the default."""
+    translation.deactivate()
+    yield
+    translation.deactivate()
 
 
 def _staff_in(group_name: str, username: str) -> User:

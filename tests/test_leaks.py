@@ -34,6 +34,8 @@ World.secret, listed in RULES below); a failure names it. One rule per label:
   non-public case .......... a case with no public defendant (description, number, court);
                              titles are never secret (researchers write neutral ones)
   non-public facility ...... a facility only non-public people were held in
+  unreviewed ............... a Researcher's fact or citation on a published person, waiting for
+                             an Editor's review (review_state pending)
 
 Beyond markers, two oracles: a page must 404 exactly when the privacy model says its record is
 not public (so the test cannot pass by showing nothing), and every public response must be the same
@@ -58,8 +60,8 @@ from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.test import Client
-from django.urls import URLPattern, URLResolver, get_resolver, reverse
-from django.utils import timezone
+from django.urls import URLPattern, URLResolver, get_resolver, reverse, translate_url
+from django.utils import timezone, translation
 from hypothesis import HealthCheck, given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
@@ -81,6 +83,7 @@ from prisoners.models import (
     Release,
     ReleaseGroup,
     ReleaseType,
+    ReviewState,
     Sentence,
     Status,
     StatusEvent,
@@ -130,6 +133,7 @@ RULES = (
     "non-public group",
     "non-public case",
     "non-public facility",
+    "unreviewed",
 )
 
 # Consonants only: name search folds vowels, so markers stay distinct words there too.
@@ -607,6 +611,22 @@ def _person_build(world: World, spec: PersonSpec, facilities) -> BuiltPerson:
     for citation in spec.citations:
         objects = targets.get(citation.target) or [person]
         _citation_build(world, citation, objects[0], _target_public(world.spec, spec, citation.target))
+    if public:
+        # Waiting for review: a fact that would change the status, and a citation of the person.
+        waiting = StatusEventFactory(
+            person=person,
+            status=Status.RELEASED,
+            date="2025-06-21",
+            note=world.secret("unreviewed"),
+            review_state=ReviewState.PENDING,
+        )
+        CitationFactory(
+            source=world.sources[0],
+            content_object=person,
+            quote=f"said {world.secret('unreviewed')}",
+            review_state=ReviewState.PENDING,
+        )
+        CitationFactory(source=world.sources[0], content_object=waiting, quote=f"said {world.secret('unreviewed')}")
     return built
 
 
@@ -658,8 +678,8 @@ def _document_build(world: World, spec: DocumentSpec) -> tuple[Document, bool]:
 
 # --- Every route an anonymous reader can reach ------------------------------------------------
 
-# Not public surfaces: the admin, the staff login with its second factor, the language switch.
-SKIPPED_PREFIXES = ("admin/", "account/", "i18n/")
+# Not public surfaces: the admin, the staff login with its second factor.
+SKIPPED_PREFIXES = ("admin/", "account/")
 
 
 @dataclass(frozen=True)
@@ -677,7 +697,11 @@ def _parameters(pattern) -> tuple[str, ...]:
 
 
 def public_routes(patterns=None, prefix: str = "", namespace: str = "", parameters: tuple[str, ...] = ()):
-    """Every URL pattern of the site outside the admin, staff login, language switch and file handlers."""
+    """Every URL pattern of the site outside the admin, staff login and file handlers.
+
+    Public pages under i18n_patterns come out as their English (unprefixed) routes; fetch() reads
+    them at each language's URL.
+    """
     from django.views.static import serve
 
     for entry in get_resolver().url_patterns if patterns is None else patterns:
@@ -824,10 +848,17 @@ class Fetched:
 
 
 def fetch(client: Client, url: str, language: str) -> Fetched:
-    response = client.get(url)
-    # Reading a streaming response to its end closes it (and its file) as a WSGI server would;
-    # closing it again here would fire request_finished and drop the test's database connection.
-    body = b"".join(response.streaming_content) if response.streaming else response.content
+    """`url` (English, as reverse() gives it) read in `language`: a public page at its URL in that language.
+
+    translate_url gives /be/..., /ru/... for pages under i18n_patterns and leaves the API and the
+    sitemap, which have no prefix, as they are (the client's Accept-Language picks their language).
+    The request activates its language in this thread; the override puts English back for reverse().
+    """
+    with translation.override(settings.LANGUAGE_CODE):
+        response = client.get(translate_url(url, language))
+        # Reading a streaming response to its end closes it (and its file) as a WSGI server would;
+        # closing it again here would fire request_finished and drop the test's database connection.
+        body = b"".join(response.streaming_content) if response.streaming else response.content
     headers = "\n".join(f"{key}: {value}" for key, value in response.items())
     headers += "\n" + response.cookies.output()
     return Fetched(url, language, response.status_code, headers.encode(), body)
@@ -846,12 +877,8 @@ def control_url(url: str) -> str:
 
 
 def language_client(language: str) -> Client:
-    """A client reading the site in `language`, chosen as readers choose it (the switcher's cookie)."""
-    client = Client()
-    response = client.post(reverse("set_language"), {"language": language, "next": "/"})
-    assert response.status_code == 302
-    assert client.cookies[settings.LANGUAGE_COOKIE_NAME].value == language
-    return client
+    """A client reading the site in `language`: pages by their URL (fetch), the API by Accept-Language."""
+    return Client(HTTP_ACCEPT_LANGUAGE=language)
 
 
 class Leaks:
@@ -907,6 +934,7 @@ def private_rows_delete(world: World) -> None:
     # First the documents and citations that would turn public once the people they name are gone.
     Document.objects.exclude(pk__in=[d.pk for d, public in world.documents if public]).delete()
     Citation.objects.exclude(pk__in=Citation.objects.public()).delete()
+    StatusEvent.objects.filter(review_state=ReviewState.PENDING).delete()
     NameVariant.objects.filter(is_private=True).delete()
     ExternalIdentifier.objects.filter(scheme="import").delete()
     for model, path in (
@@ -1187,5 +1215,5 @@ def test_a_public_route_the_leak_test_cannot_fill_fails_it():
 def test_every_route_outside_the_admin_and_staff_login_is_fetched():
     names = {route.name for route in public_routes()}
     assert {"prisoners:person_detail", "api:person-detail", "sources:document_file", "sitemap"} <= names
-    assert not any(name.startswith(("admin:", "two_factor:")) or name == "set_language" for name in names)
+    assert not any(name.startswith(("admin:", "two_factor:")) for name in names)
     assert {route.name for route in public_routes() if route.parameters} <= set(URL_FILLERS)

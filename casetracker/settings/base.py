@@ -46,7 +46,8 @@ MIDDLEWARE = [
     "django_permissions_policy.PermissionsPolicyMiddleware",
     "casetracker.security.ContentSecurityPolicyMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.middleware.locale.LocaleMiddleware",
+    # Django's, but the admin and the API (no language prefix) still follow Accept-Language.
+    "casetracker.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -172,6 +173,8 @@ CELERY_BEAT_SCHEDULE = {
         "options": {"expires": env.float("OUTBOX_FLUSH_SECONDS", default=60.0)},
     },
 }
+# Where readers send corrections (the about page names it); set it to a mailbox someone reads.
+CORRECTIONS_EMAIL = env.str("CORRECTIONS_EMAIL", default="corrections@casetracker.example.org")
 # Longer pasted texts are saved but not marked up in the intake (marking is linear, but a page
 # of several MB of marks helps no one).
 INTAKE_MAX_TEXT_BYTES = env.int("INTAKE_MAX_TEXT_BYTES", default=500_000)

@@ -1,6 +1,6 @@
 from django import template
 
-from prisoners.models import Digest, DigestKind
+from prisoners.models import ChangeProposal, Digest, DigestKind
 from sources.models import Source
 
 register = template.Library()
@@ -15,3 +15,9 @@ def latest_term_endings():
 @register.simple_tag
 def dead_link_count():
     return Source.objects.filter(link_is_dead=True).count()
+
+
+@register.simple_tag
+def changes_waiting_count():
+    """How many changes Researchers made to published people wait for an Editor's decision."""
+    return ChangeProposal.objects.waiting().count()

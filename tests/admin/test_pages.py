@@ -29,7 +29,12 @@ FACTORIES = {
     s.Citation: sf.CitationFactory,
     s.Document: sf.DocumentFactory,
 }
-OUR_MODELS = [model for model in admin.site._registry if model._meta.app_label in {"prisoners", "sources"}]
+# The review queue has no add or change pages; tests/admin/test_review_queue.py covers it.
+OUR_MODELS = [
+    model
+    for model in admin.site._registry
+    if model._meta.app_label in {"prisoners", "sources"} and model is not p.ChangeProposal
+]
 # Session, user, permissions, the object, one query per inline, filter choices: 15 at most today.
 PAGE_QUERY_LIMIT = 20
 # Autocomplete widgets label each inline row's selected value with a query of their own,

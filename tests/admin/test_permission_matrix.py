@@ -39,7 +39,15 @@ from django.urls.resolvers import RegexPattern
 from casetracker.celery import app as celery_app
 from prisoners import roles
 from prisoners.imports import JOBS_DIR, JobState, cases_file_check, import_job_create, import_job_status
-from prisoners.models import NameVariant, Person, PublicationState, Status, StatusEvent
+from prisoners.models import (
+    ChangeProposal,
+    NameVariant,
+    Person,
+    ProposalState,
+    PublicationState,
+    Status,
+    StatusEvent,
+)
 from prisoners.roles import SYSTEM
 from prisoners.services import person_delete, record_save
 from sources.models import Citation, Document, FetchState, Source
@@ -67,6 +75,7 @@ FACTORIES = {
     "sources.Source": sf.SourceFactory,
     "sources.Citation": sf.CitationFactory,
     "sources.Document": sf.DocumentFactory,
+    "prisoners.ChangeProposal": pf.ChangeProposalFactory,
 }
 IMPORT_HEADER = (
     "external_id,name,name_variants,birth_date,gender,region,status,detained_on,released_on,release_type,"
@@ -75,7 +84,12 @@ IMPORT_HEADER = (
 
 
 def import_file(name: str, public: str = "") -> bytes:
-    row = {"external_id": f"matrix-{uuid.uuid4().hex[:8]}", "name": name, "public": public}
+    row = {
+        "external_id": f"matrix-{uuid.uuid4().hex[:8]}",
+        "name": name,
+        "public": public,
+        "source_title": "Matrix source",  # a person is published only once cited
+    }
     columns = IMPORT_HEADER.split(",")
     return "\n".join([IMPORT_HEADER, ",".join(row.get(column, "") for column in columns), ""]).encode()
 
@@ -151,12 +165,36 @@ EXPECTED = {
     ("import_job", "POST"): answers(FORBIDDEN, DONE, DONE),
     ("import_status", "GET"): answers(FORBIDDEN, PAGE, PAGE),
     ("import_status", "POST"): answers(FORBIDDEN, PAGE, PAGE),
+    # The example file of the upload page: a download, nothing to post.
+    ("import_example", "GET"): answers(FORBIDDEN, PAGE, PAGE),
+    ("import_example", "POST"): answers(FORBIDDEN, Answer(405, writes=False), Answer(405, writes=False)),
     ("action:delete_selected", "POST"): answers(NOT_OFFERED, NOT_OFFERED, DONE),
     ("action:publish", "POST"): answers(NOT_OFFERED, NOT_OFFERED, DONE),
     ("action:withdraw", "POST"): answers(NOT_OFFERED, NOT_OFFERED, DONE),
     ("action:merge", "POST"): answers(NOT_OFFERED, NOT_OFFERED, DONE),
     ("action:restore", "POST"): answers(NOT_OFFERED, NOT_OFFERED, DONE),
 }
+
+
+# The review queue is read-only for everyone: its rows change only by the approve and reject actions.
+NO_FORMS = answers(FORBIDDEN, FORBIDDEN, FORBIDDEN)
+EXPECTED_FOR_MODEL = {
+    "prisoners.ChangeProposal": {
+        ("add", "GET"): NO_FORMS,
+        ("add", "POST"): NO_FORMS,
+        ("change", "POST"): NO_FORMS,
+        ("delete", "GET"): NO_FORMS,
+        ("delete", "POST"): NO_FORMS,
+        # Editors have actions here (approve, reject), so an unknown one is "no action selected".
+        ("action:delete_selected", "POST"): answers(NOT_OFFERED, NOT_OFFERED, Answer(302, writes=False)),
+        ("action:approve", "POST"): answers(NOT_OFFERED, NOT_OFFERED, DONE),
+        ("action:reject", "POST"): answers(NOT_OFFERED, NOT_OFFERED, DONE),
+    }
+}
+
+
+def expected_answers(model, kind: str, method: str) -> dict[str, Answer] | None:
+    return EXPECTED_FOR_MODEL.get(model._meta.label, {}).get((kind, method)) or EXPECTED.get((kind, method))
 
 
 def admin_routes():
@@ -172,7 +210,8 @@ def staff_cases():
     cases = []
     for model, _url, kind in admin_routes():
         # A route without a rule still gets a case, and that case fails.
-        methods = [method for known, method in EXPECTED if known == kind] or ["GET"]
+        rules = [*EXPECTED, *EXPECTED_FOR_MODEL.get(model._meta.label, {})]
+        methods = sorted({method for known, method in rules if known == kind}) or ["GET"]
         for method in methods:
             for role in (VIEWER, RESEARCHER, EDITOR):
                 cases.append(pytest.param(role, model, kind, method, id=f"{role}-{model._meta.label}-{kind}-{method}"))
@@ -434,9 +473,10 @@ class Asker:
     role: str
     user: User
     builder: User
+    model: type[models.Model]
 
     def refused(self, kind: str, method: str) -> bool:
-        return EXPECTED[(kind, method)][self.role] == FORBIDDEN
+        return expected_answers(self.model, kind, method)[self.role] == FORBIDDEN
 
 
 def probe_changelist(model, method, asker):
@@ -472,7 +512,13 @@ def probe_change(model, method, asker):
     page = admin_page(asker.builder, url)
     name = free_text_field(model)
     assert name in page.form.fields, f"{name} is not on the change form of {model._meta.label}"
-    return Probe(url, lambda: stored(obj, name) == EDITED, {**page.data, name: EDITED})
+    return Probe(url, lambda: written_or_held_for_review(obj, name), {**page.data, name: EDITED})
+
+
+def written_or_held_for_review(obj, name: str) -> bool:
+    """The edit is stored, or (a Researcher's, on a published record) waits for an Editor."""
+    held = ChangeProposal.objects.waiting().of_record(obj).filter(changes__has_key=name)
+    return stored(obj, name) == EDITED or any(proposal.changes[name][1] == EDITED for proposal in held)
 
 
 def probe_delete(model, method, asker):
@@ -565,14 +611,27 @@ def probe_import_status(model, method, asker):
     return Probe(url, lambda: written() or import_job_status(job)["state"] != JobState.CHECKED, {})
 
 
+def probe_import_example(model, method, asker):
+    return Probe(admin_url(model, "import_example"), anything_written())
+
+
 def probe_action(model, name: str):
     changelist = admin_url(model, "changelist")
     if name == "delete_selected":
         obj = make(model)
         return Probe(changelist, removed(obj), {"action": name, "_selected_action": [obj.pk], "post": "yes"})
+    if model is ChangeProposal and name in ("approve", "reject"):
+        proposal = pf.ChangeProposalFactory()
+        decided = ProposalState.APPROVED if name == "approve" else ProposalState.REJECTED
+        return Probe(
+            changelist,
+            lambda: stored(proposal, "state") == decided,
+            {"action": name, "_selected_action": [proposal.pk]},
+        )
     assert model is Person, f"no probe for the action {name!r} of {model._meta.label}"
     if name == "publish":
         person = pf.PersonFactory(publication_state=PublicationState.DRAFT)
+        sf.CitationFactory(content_object=person)
         return Probe(
             changelist,
             lambda: stored(person, "publication_state") == PublicationState.PUBLISHED,
@@ -611,6 +670,7 @@ PROBES = {
     "import": probe_import,
     "import_job": probe_import_job,
     "import_status": probe_import_status,
+    "import_example": probe_import_example,
 }
 
 
@@ -651,7 +711,7 @@ def test_every_admin_route_sends_anonymous_visitors_to_the_login_page(model, url
 def test_every_admin_route_answers_each_role_as_the_access_model_says(
     role, model, kind, method, users, clients, builder
 ):
-    rule = EXPECTED.get((kind, method))
+    rule = expected_answers(model, kind, method)
     if rule is None or (kind not in PROBES and not kind.startswith("action:")):
         pytest.fail(
             f"{model._meta.label} has the admin route {kind!r}, which has no rule here: add it to EXPECTED and PROBES"
@@ -659,7 +719,7 @@ def test_every_admin_route_answers_each_role_as_the_access_model_says(
     if kind.startswith("action:"):
         probe = probe_action(model, kind.removeprefix("action:"))
     else:
-        probe = PROBES[kind](model, method, Asker(role, users[role], builder))
+        probe = PROBES[kind](model, method, Asker(role, users[role], builder, model))
     client = clients[role]
 
     response = client.get(probe.url) if method == "GET" else client.post(probe.url, probe.data or {})
@@ -691,7 +751,10 @@ class World:
 
     @cached_property
     def draft(self) -> Person:
-        return pf.PersonFactory(display_name="Draft Person", publication_state=PublicationState.DRAFT)
+        # Cited, so that publishing it is refused for want of the permission, not of a source.
+        person = pf.PersonFactory(display_name="Draft Person", publication_state=PublicationState.DRAFT)
+        sf.CitationFactory(content_object=person)
+        return person
 
     @cached_property
     def deleted(self) -> Person:
@@ -701,6 +764,7 @@ class World:
     def once_published(self) -> Person:
         """Published, then back to draft: its first version is a published one."""
         person = pf.PersonFactory(display_name="Once Published")
+        sf.CitationFactory(content_object=person)
         person.publication_state = PublicationState.DRAFT
         return record_save(acting_user=SYSTEM, obj=person, reason="back to draft for the test")
 
@@ -857,6 +921,7 @@ ATTACKS = {
             lambda page, w: {"display_name": "Added As Published", "publication_state": PublicationState.PUBLISHED},
         ),
         lambda w: Person.objects.public().filter(display_name="Added As Published").exists(),
+        editors_may=False,  # a new person has no citation yet: it is published once cited
     ),
     "person-save-as-new-copies-a-published-person": Attack(
         "POST person change form of a published person, _saveasnew",
@@ -865,6 +930,7 @@ ATTACKS = {
             lambda page, w: {"_saveasnew": "Save as new", "display_name": "Saved As New", "slug": ""},
         ),
         lambda w: Person.objects.public().filter(display_name="Saved As New").exists(),
+        editors_may=False,  # the copy has none of the original's citations
     ),
     "action-publish": Attack(
         "POST person changelist, action=publish",

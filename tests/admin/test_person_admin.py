@@ -8,7 +8,7 @@ from prisoners.models import Person, PublicationState, Status
 from prisoners.services import person_publish
 from sources.models import Citation
 from tests.prisoners.factories import NameVariantFactory, PersonFactory, ReleaseFactory
-from tests.sources.factories import SourceFactory
+from tests.sources.factories import CitationFactory, SourceFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -92,10 +92,10 @@ def test_an_unreadable_date_is_refused_with_a_helpful_message(researcher_client)
         researcher_client,
         ADD_URL,
         display_name="Someone",
-        **{"status_events-TOTAL_FORMS": 1, "status_events-0-date": "May 2020", "status_events-0-status": "detained"},
+        **{"status_events-TOTAL_FORMS": 1, "status_events-0-date": "Mayish 2020", "status_events-0-status": "detained"},
     )
     response = researcher_client.post(ADD_URL, data)
-    assert "2020-05 (May 2020)" in response.content.decode()
+    assert "12.05.2021 (day.month.year), May 2020" in response.content.decode()
     assert not Person.objects.exists()
 
 
@@ -122,6 +122,7 @@ def test_the_publish_service_refuses_a_researcher(researcher):
 
 def test_an_editor_publishes_and_withdraws_with_the_list_actions(editor_client, editor):
     person = PersonFactory(publication_state=PublicationState.DRAFT)
+    CitationFactory(content_object=person)
     editor_client.post(CHANGELIST_URL, {"action": "publish", "_selected_action": [person.pk]})
     person.refresh_from_db()
     assert person.publication_state == PublicationState.PUBLISHED and person.published_at
@@ -133,7 +134,8 @@ def test_an_editor_publishes_and_withdraws_with_the_list_actions(editor_client, 
 
 
 def test_history_keeps_every_edit_with_who_and_when(researcher_client, researcher):
-    person = PersonFactory(display_name="Sergei Tikhanovsky", occupation="")
+    # A draft: on a published person the edit would wait for review (tests/prisoners/test_review.py).
+    person = PersonFactory(display_name="Sergei Tikhanovsky", occupation="", publication_state=PublicationState.DRAFT)
     researcher_client.post(change_url(person), form_data(researcher_client, change_url(person), occupation="blogger"))
     latest, earlier = person.history.all()[:2]
     assert (earlier.occupation, latest.occupation) == ("", "blogger")
@@ -166,3 +168,24 @@ def test_view_on_site_links_to_the_public_page(researcher_client):
     response = researcher_client.get(change_url(person))
     assert "/admin/r/" in response.content.decode()
     assert person.get_absolute_url() == f"/prisoners/{person.slug}/"
+
+
+def test_adding_a_person_already_recorded_under_another_spelling_asks_first(researcher_client):
+    recorded = PersonFactory(display_name="Siarhei Tsikhanouski")
+    NameVariantFactory(person=recorded, text="Sergei Tikhanovsky")
+    add_url = reverse("admin:prisoners_person_add")
+    data = form_data(researcher_client, add_url, display_name="Sergey Tikhanovsky", publication_state="draft")
+    asked = researcher_client.post(add_url, data)
+    assert asked.status_code == 200
+    page = asked.content.decode()
+    assert "may already be recorded" in page and change_url(recorded) in page
+    assert Person.objects.count() == 1
+    created = researcher_client.post(add_url, {**data, "not_a_duplicate": "on"})
+    assert created.status_code == 302 and Person.objects.count() == 2
+
+
+def test_adding_a_new_name_is_not_asked_about(researcher_client):
+    PersonFactory(display_name="Siarhei Tsikhanouski")
+    add_url = reverse("admin:prisoners_person_add")
+    data = form_data(researcher_client, add_url, display_name="Ihar Karnei", publication_state="draft")
+    assert researcher_client.post(add_url, data).status_code == 302

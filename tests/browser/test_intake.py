@@ -68,7 +68,17 @@ def test_a_researcher_turns_the_2021_sentence_into_a_cited_record(site_url, page
     page.screenshot(path=str(artifacts_dir / "intake.png"), full_page=True)
 
     page.click("text=Save cited fact")
-    expect(page.locator(".messagelist")).to_contain_text("Saved with its citation")
-    sentence = Sentence.objects.filter(defendant__person__slug="siarhei-tsikhanouski", term_years=18).latest("pk")
+    # The demo records that sentence already: the page offers the passage as one more citation of it.
+    recorded = Sentence.objects.get(defendant__person__slug="siarhei-tsikhanouski", date="2021", kind="original")
+    expect(page.locator(".field-repeat_choice")).to_contain_text("already recorded")
+    page.check(f"input[name=repeat_choice][value='{recorded.pk}']")
+    page.screenshot(path=str(artifacts_dir / "intake-corroborate.png"), full_page=True)
+    page.click("text=Save cited fact")
+    expect(page.locator(".messagelist")).to_contain_text("Added as one more citation")
     citation = Citation.objects.filter(quote=SENTENCE_2021, source__text=ARTICLE_003).get()
-    assert citation.content_object == sentence and sentence.regime == "strict" and sentence.date == "2021"
+    assert citation.content_object == recorded
+    assert Sentence.objects.filter(defendant__person__slug="siarhei-tsikhanouski", term_years=18).count() == 1
+
+    # The profile shows one sentence, with the new article among its sources.
+    page.goto(f"{site_url}/prisoners/siarhei-tsikhanouski/")
+    expect(page.locator("body")).to_contain_text(ARTICLE_003.split("\n")[0][:40])

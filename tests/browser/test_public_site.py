@@ -41,13 +41,14 @@ FILTER_STATUSES = [
 DATE_FILTERS = ["released_after", "released_before", "detained_after", "detained_before"]
 
 
-def expect_language_switcher(page):
-    switcher = page.locator("form#language-switcher")
-    expect(switcher).to_have_attribute("action", "/i18n/setlang/")
-    expect(switcher).to_have_attribute("method", re.compile(r"^post$", re.IGNORECASE))
-    options = switcher.locator("select[name=language] option")
-    assert set(options.evaluate_all("options => options.map(option => option.value)")) == {"en", "be", "ru"}
-    expect(switcher.locator("[type=submit]")).to_have_count(1)
+def expect_language_switcher(page, current="en"):
+    """Links to this page in each language (no form, so no cookie), the current one marked."""
+    switcher = page.locator("nav#language-switcher")
+    links = switcher.locator("a")
+    assert links.evaluate_all("links => links.map(link => link.hreflang)") == ["en", "be", "ru"]
+    assert links.evaluate_all("links => links.map(link => link.lang)") == ["en", "be", "ru"]
+    expect(switcher.locator("a[aria-current=page]")).to_have_attribute("hreflang", current)
+    expect(switcher.locator("form, select")).to_have_count(0)
 
 
 def expect_no_serious_axe_violations(page, axe):
@@ -117,16 +118,17 @@ def test_a_footnote_on_a_profile_leads_to_its_source(page, site_url):
     expect_language_switcher(page)
 
 
-def test_switching_language_to_russian_relabels_the_page(page, site_url):
-    page.goto(site_url + LIST_PATH)
+def test_switching_language_to_russian_relabels_the_same_page_and_sets_no_cookie(page, site_url):
+    page.goto(site_url + PROFILE_PATH + "?x=1")
     expect(page.locator("html")).to_have_attribute("lang", "en")
 
-    switcher = page.locator("form#language-switcher")
-    switcher.locator("select[name=language]").select_option("ru")
-    switcher.locator("[type=submit]").click()
+    page.locator("nav#language-switcher").get_by_role("link", name="Русский").click()
 
+    expect(page).to_have_url(f"{site_url}/ru{PROFILE_PATH}?x=1")
     expect(page.locator("html")).to_have_attribute("lang", "ru")
-    expect(page.locator("form#language-switcher select[name=language]")).to_have_value("ru")
+    expect(page.locator("h1")).to_have_text("Сергей Тихановский")
+    expect_language_switcher(page, current="ru")
+    assert page.context.cookies() == []
 
 
 @pytest.mark.parametrize(("name", "path"), [("list", LIST_PATH), ("profile", PROFILE_PATH)])

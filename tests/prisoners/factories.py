@@ -120,3 +120,15 @@ class ExternalIdentifierFactory(factory.django.DjangoModelFactory):
     person = factory.SubFactory(PersonFactory)
     scheme = models.IdentifierScheme.WIKIDATA
     value = factory.Sequence(lambda n: f"Q{1000 + n}")
+
+
+class ChangeProposalFactory(factory.django.DjangoModelFactory):
+    """A Researcher's held change of a published person's occupation."""
+
+    class Meta:
+        model = models.ChangeProposal
+
+    kind = models.ProposalKind.CHANGE
+    target = factory.SubFactory(PersonFactory, occupation="")
+    person = factory.SelfAttribute("target")
+    changes = factory.LazyFunction(lambda: {"occupation": ["", "teacher"]})

@@ -21,6 +21,7 @@ from prisoners.imports import (
     NOT_A_TERM,
     NOT_UTF8,
     NUL_BYTES,
+    PUBLIC_WITHOUT_SOURCE,
     QUOTE_WITHOUT_SOURCE,
     RELEASE_WITHOUT_TYPE,
     REPEATED_EXTERNAL_ID,
@@ -200,7 +201,7 @@ def test_importing_the_same_file_again_changes_nothing(articles):
 def test_reimport_updates_the_same_person_instead_of_duplicating(articles):
     cases_file_import(acting_user=SYSTEM, data=csv_file(*GOOD_ROWS))
     person = imported("v-103")
-    changed = "v-103,Ihar Losik,Igor Losik,1992-05-17,male,vitsebsk,imprisoned,2020-06,,,342,15y,yes,,,,"
+    changed = "v-103,Ihar Losik,Igor Losik,1992-05-17,male,vitsebsk,imprisoned,2020-06,,,342,15y,yes,,,Losik verdict,"
 
     plan = cases_file_import(acting_user=SYSTEM, data=csv_file(changed))
 
@@ -242,12 +243,12 @@ def test_public_no_withdraws_a_published_person_on_reimport(articles):
             [
                 "a-1,Anna,,1990-13-45,,,,,,,,,,,,,",
                 "a-2,Boris,,,,,,2021-02-30,,,,,,,,,",
-                "a-3,Vera,,,,,,summer 2020,,,,,,,,,",
+                "a-3,Vera,,,,,,summerish 2020,,,,,,,,,",
             ],
             [
                 (2, "birth_date", "“1990-13-45” is not a date"),
                 (3, "detained_on", "“2021-02-30”"),
-                (4, "detained_on", "“summer 2020”"),
+                (4, "detained_on", "“summerish 2020”"),
             ],
             id="malformed dates",
         ),
@@ -392,11 +393,16 @@ def test_charges_for_a_person_in_several_cases_are_refused(articles):
 
 
 def test_only_those_who_may_publish_can_import_rows_that_change_what_is_public(researcher, editor):
-    data = csv_file("p-1,Anna,,,,,,,,,,,yes,,,,", "p-2,Boris,,,,,,,,,,,no,,,,")
+    data = csv_file("p-1,Anna,,,,,,,,,,,yes,,,Anna's verdict,", "p-2,Boris,,,,,,,,,,,no,,,,")
 
     assert problems(data, acting_user=researcher) == [(2, "public", NOT_ALLOWED_TO_PUBLISH)]
     assert cases_file_import(acting_user=editor, data=data).to_create == 2
     assert imported("p-1").is_public()
+
+
+def test_a_row_that_would_publish_an_uncited_person_is_refused(editor):
+    data = csv_file("p-1,Anna,,,,,,,,,,,yes,,,,")
+    assert problems(data, acting_user=editor) == [(2, "public", PUBLIC_WITHOUT_SOURCE)]
 
 
 def test_ten_thousand_rows_with_one_bad_line_report_exactly_that_line(tmp_path):
@@ -545,7 +551,8 @@ def test_a_job_shows_progress_while_it_runs(editor_client, media_root):
 
     page = editor_client.get(job_url).content.decode()
     assert '<progress id="import-progress" max="100" value="40">' in page
-    assert "fetch(url" in page
+    # The page follows the job's status feed (static/casetracker/import_progress.js polls it).
+    assert f'data-status-url="{job_url}status/"' in page and "casetracker/import_progress.js" in page
     assert editor_client.get(job_url + "status/").json() == {
         "state": "running",
         "stage": "import",

@@ -92,6 +92,7 @@ def long_ago(person):
 
 def test_publishing_sets_the_public_date(draft):
     assert draft.public_updated_at is None
+    CitationFactory(content_object=draft)
     person_publish(acting_user=SYSTEM, person=draft)
     draft.refresh_from_db()
     assert draft.public_updated_at is not None

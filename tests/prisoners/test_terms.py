@@ -4,7 +4,15 @@ import pytest
 from django.utils.translation import override
 
 from prisoners.models import SentenceKind, Status, Term
-from tests.prisoners.factories import DefendantFactory, PersonFactory, SentenceFactory, StatusEventFactory
+from prisoners.roles import SYSTEM
+from prisoners.services import person_status_refresh
+from tests.prisoners.factories import (
+    DefendantFactory,
+    PersonFactory,
+    ReleaseFactory,
+    SentenceFactory,
+    StatusEventFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -69,3 +77,15 @@ def test_no_expected_end_without_a_detention_date_or_a_term():
 
 def test_months_carry_into_years():
     assert Term(0, 8, 0) + Term(1, 6, 0) == Term(2, 2, 0)
+
+
+def test_a_released_person_has_no_expected_end():
+    person = PersonFactory()
+    StatusEventFactory(person=person, date="2021-07-14", status=Status.DETAINED)
+    SentenceFactory(defendant=DefendantFactory(person=person), date="2021-12-14", term_years=18)
+    person = person_status_refresh(person=person, acting_user=SYSTEM)
+    assert person.expected_end_of_term() is not None and person.expected_end_latest is not None
+    ReleaseFactory(person=person, date="2025-06-21")
+    person = person_status_refresh(person=person, acting_user=SYSTEM)
+    assert person.expected_end_of_term() is None
+    assert (person.expected_end_earliest, person.expected_end_latest) == (None, None)

@@ -83,7 +83,7 @@ def test_view_only_staff_cannot_write_at_all(viewer):
 
 
 def test_history_keeps_the_user_and_the_reason(researcher):
-    event = pf.StatusEventFactory()
+    event = pf.StatusEventFactory(person=pf.PersonFactory(publication_state=PublicationState.DRAFT))
     event.note = "corrected date"
     record_save(acting_user=researcher, obj=event, reason="checked against the verdict")
     latest = event.history.first()
@@ -91,7 +91,8 @@ def test_history_keeps_the_user_and_the_reason(researcher):
 
 
 def test_moving_a_fact_to_another_person_refreshes_both(researcher):
-    first, second = pf.PersonFactory(), pf.PersonFactory()
+    draft = PublicationState.DRAFT  # on published people a Researcher's move waits for review
+    first, second = pf.PersonFactory(publication_state=draft), pf.PersonFactory(publication_state=draft)
     event = pf.StatusEventFactory(person=first, status=Status.DETAINED)
     record_save(acting_user=researcher, obj=event, reason="entered")
     first.refresh_from_db()

@@ -73,49 +73,67 @@ def test_an_empty_intake_is_refused_with_what_to_give(researcher_client):
     assert "Give the article" in response.content.decode() and not Source.objects.exists()
 
 
+def sentence_passage(person, **extra):
+    return {
+        "quote": "In 2021, Tsikhanouski was sentenced to 18 years in a high-security penal colony",
+        "person": person.pk,
+        "fact_type": "sentence",
+        "date": "2021",
+        "term": "18y",
+        "sentence_kind": SentenceKind.ORIGINAL,
+        "regime": "strict",
+        "certainty": "confirmed",
+        "case_title": "Case of Siarhei Tsikhanouski (mass unrest)",
+        **extra,
+    }
+
+
 def test_a_selected_passage_becomes_a_cited_sentence(researcher_client, demo):
     source = Source.objects.create(title="Release report", text=EXCERPT)
     person = Person.objects.get(slug="siarhei-tsikhanouski")
-    quote = "In 2021, Tsikhanouski was sentenced to 18 years in a high-security penal colony"
     url = reverse("admin:sources_source_intake", args=[source.pk])
-    response = researcher_client.post(
-        url,
-        {
-            "quote": quote,
-            "person": person.pk,
-            "fact_type": "sentence",
-            "date": "2021",
-            "term": "18y",
-            "sentence_kind": SentenceKind.ORIGINAL,
-            "regime": "strict",
-            "certainty": "confirmed",
-            "case_title": "Case of Siarhei Tsikhanouski (mass unrest)",
-        },
-    )
+    # The demo records this sentence already; said to be another one, it is recorded apart.
+    response = researcher_client.post(url, sentence_passage(person, repeat_choice="separate"))
     assert response.status_code == 302
     sentence = Sentence.objects.filter(defendant__person=person, date="2021", term_years=18).latest("pk")
     citation = Citation.objects.get(source=source)
-    assert citation.content_object == sentence and citation.quote == quote
+    assert citation.content_object == sentence and citation.quote == sentence_passage(person)["quote"]
 
 
-def test_a_new_person_from_the_text_is_created_as_a_draft_with_a_duplicate_warning(researcher_client, demo):
+def test_a_passage_reporting_a_recorded_sentence_is_offered_as_its_citation(researcher_client, demo):
+    source = Source.objects.create(title="Release report", text=EXCERPT)
+    person = Person.objects.get(slug="siarhei-tsikhanouski")
+    recorded = Sentence.objects.get(defendant__person=person, date="2021")
+    url = reverse("admin:sources_source_intake", args=[source.pk])
+    before = Sentence.objects.count()
+
+    asked = researcher_client.post(url, sentence_passage(person))
+    assert asked.status_code == 200
+    assert f'value="{recorded.pk}"' in asked.content.decode() and Sentence.objects.count() == before
+
+    chosen = researcher_client.post(url, sentence_passage(person, repeat_choice=str(recorded.pk)))
+    assert chosen.status_code == 302 and Sentence.objects.count() == before
+    assert Citation.objects.get(source=source).content_object == recorded
+
+
+def test_a_new_person_already_recorded_is_asked_about_before_anything_is_saved(researcher_client, demo):
     source = Source.objects.create(title="Another report", text="Sergei Tikhanovsky was detained in May 2020.")
-    response = researcher_client.post(
-        reverse("admin:sources_source_intake", args=[source.pk]),
-        {
-            "quote": "Sergei Tikhanovsky was detained in May 2020.",
-            "new_person_name": "Sergei Tikhanovsky",
-            "fact_type": "status_event",
-            "status": Status.DETAINED,
-            "date": "2020-05",
-            "certainty": "reported",
-        },
-        follow=True,
-    )
+    url = reverse("admin:sources_source_intake", args=[source.pk])
+    passage = {
+        "quote": "Sergei Tikhanovsky was detained in May 2020.",
+        "new_person_name": "Sergei Tikhanovsky",
+        "fact_type": "status_event",
+        "status": Status.DETAINED,
+        "date": "2020-05",
+        "certainty": "reported",
+    }
+    asked = researcher_client.post(url, passage)
+    assert asked.status_code == 200 and "Siarhei Tsikhanouski" in asked.content.decode()
+    assert not Person.objects.filter(display_name="Sergei Tikhanovsky").exists()
+
+    researcher_client.post(url, {**passage, "not_a_duplicate": "on"})
     created = Person.objects.get(display_name="Sergei Tikhanovsky")
     assert created.publication_state == "draft" and created.current_status == Status.DETAINED
-    warnings = [str(m) for m in response.context["messages"] if m.level_tag == "warning"]
-    assert any("Siarhei Tsikhanouski" in warning for warning in warnings)
 
 
 def test_the_form_says_what_is_missing(researcher_client, demo):
