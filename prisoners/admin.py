@@ -148,14 +148,14 @@ class ReleaseInline(ServiceInlineMixin, CitationCountMixin, admin.TabularInline)
     model = Release
     form = CitedFactForm
     extra = 0
-    fields = ["date", "release_type", "group", "note", *CITE_FIELDS, "citation_count"]
+    fields = ["date", "release_type", "group", "destination", "note", *CITE_FIELDS, "citation_count"]
     readonly_fields = ["citation_count"]
     autocomplete_fields = ["group"]
     show_change_link = True
 
 
 class GroupReleaseInline(ReleaseInline):
-    fields = ["person", "date", "release_type", "note", *CITE_FIELDS, "citation_count"]
+    fields = ["person", "date", "release_type", "destination", "note", *CITE_FIELDS, "citation_count"]
     autocomplete_fields = ["person"]
 
 
@@ -492,7 +492,7 @@ class ReleaseAdmin(FactAdmin):
     list_filter = ["release_type", "group"]
     list_select_related = ["person", "group"]
     autocomplete_fields = ["person", "group"]
-    fields = ["person", "date", "release_type", "group", "note", *CITE_FIELDS]
+    fields = ["person", "date", "release_type", "group", "destination", "note", *CITE_FIELDS]
 
 
 @admin.register(CustodyPeriod)
@@ -539,7 +539,7 @@ class SentenceAdmin(DefendantFactAdmin):
 
 @admin.register(ReleaseGroup)
 class ReleaseGroupAdmin(CitingAdminMixin, ServiceAdmin):
-    list_display = ["name", "date", "mediator", "destination", "people_count"]
+    list_display = ["name", "date", "mediator", "destination", "reported_size", "people_count"]
     search_fields = ["name", "mediator", "destination"]
     prepopulated_fields = {"slug": ["name"]}
     inlines = [GroupReleaseInline, CitationInline]

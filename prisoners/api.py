@@ -171,10 +171,11 @@ class CustodySerializer(CitedSerializer):
 
 class ReleaseSerializer(CitedSerializer):
     group = serializers.SlugRelatedField(slug_field="slug", read_only=True, allow_null=True)
+    destination = serializers.CharField(source="taken_to", read_only=True)
 
     class Meta:
         model = Release
-        fields = ["date", "date_earliest", "date_latest", "release_type", "group", "note", "citations"]
+        fields = ["date", "date_earliest", "date_latest", "release_type", "group", "destination", "note", "citations"]
 
 
 class _ExportedDate(serializers.Field):
@@ -285,13 +286,34 @@ class PersonDetailSerializer(PersonSerializer):
 
 class ReleaseGroupSerializer(serializers.ModelSerializer):
     people = serializers.SerializerMethodField()
+    destinations = serializers.SerializerMethodField()
 
     class Meta:
         model = ReleaseGroup
-        fields = ["slug", "name", "date", "date_earliest", "date_latest", "mediator", "destination", "people"]
+        fields = [
+            "slug",
+            "name",
+            "date",
+            "date_earliest",
+            "date_latest",
+            "mediator",
+            "destination",
+            "destinations",
+            "reported_size",
+            "people",
+        ]
 
     def get_people(self, group) -> list[str]:
         return [release.person.slug for release in group.public_releases]
+
+    @extend_schema_field(
+        {
+            "type": "array",
+            "items": {"type": "object", "properties": {"place": {"type": "string"}, "people": {"type": "integer"}}},
+        }
+    )
+    def get_destinations(self, group) -> list[dict]:
+        return [{"place": place, "people": count} for place, count in group.destinations(group.public_releases)]
 
 
 class SourceSerializer(serializers.ModelSerializer):
@@ -332,7 +354,7 @@ class ReleaseGroupList(generics.ListAPIView):
     pagination_class = ByIdCursor
 
     def get_queryset(self):
-        public_releases = Release.objects.public().select_related("person")
+        public_releases = Release.objects.public().select_related("person", "group")
         return ReleaseGroup.objects.public().prefetch_related(
             Prefetch("releases", queryset=public_releases, to_attr="public_releases")
         )

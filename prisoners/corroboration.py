@@ -28,7 +28,7 @@ SAME_KIND = {
 }
 DETAILS = {
     StatusEvent: ("date",),
-    Release: ("date", "release_type", "group"),
+    Release: ("date", "release_type", "group", "destination"),
     Sentence: ("date", "term_years", "term_months", "term_days", "regime"),
     Charge: (),
     CustodyPeriod: ("start", "end"),

@@ -171,6 +171,7 @@ class ReleaseGroupData:
     destination: str
     description: str
     cites: tuple[Cite, ...]
+    reported_size: int | None = None
 
 
 @dataclass(frozen=True)
@@ -249,6 +250,7 @@ RELEASE_GROUPS = (
         date="2025-06-21",
         mediator="Keith Kellogg, U.S. Special Envoy",
         destination="Vilnius, Lithuania",
+        reported_size=14,
         description=(
             "Fourteen political prisoners freed during U.S. Special Envoy Keith Kellogg’s visit to Minsk and "
             "taken to Lithuania. One later source reports sixteen."
@@ -294,30 +296,32 @@ RELEASE_GROUPS = (
                 "000",
                 "one of 13 other political prisoners released",
                 CONFIRMED,
-                field="description",
+                field="reported_size",
                 claim="14 released",
             ),
             Cite(
                 "001",
                 "Tikhanovsky was one of 14 Belarusian political prisoners freed",
                 CONFIRMED,
-                field="description",
+                field="reported_size",
                 claim="14 released",
             ),
-            Cite("002", "Belarus released 14 political prisoners", CONFIRMED, field="description", claim="14 released"),
-            Cite("003", "Fourteen political prisoners", CONFIRMED, field="description", claim="14 released"),
+            Cite(
+                "002", "Belarus released 14 political prisoners", CONFIRMED, field="reported_size", claim="14 released"
+            ),
+            Cite("003", "Fourteen political prisoners", CONFIRMED, field="reported_size", claim="14 released"),
             Cite(
                 "004",
                 "after he released 14 political prisoners last month",
                 REPORTED,
-                field="description",
+                field="reported_size",
                 claim="14 released",
             ),
             Cite(
                 "004",
                 "Trump reportedly thanked Lukashenko for releasing 16 prisoners",
                 DISPUTED,
-                field="description",
+                field="reported_size",
                 claim="16 released",
             ),
         ),
@@ -1073,6 +1077,7 @@ def _load_all() -> dict[str, int]:
                 "date": data.date,
                 "mediator": data.mediator,
                 "destination": data.destination,
+                "reported_size": data.reported_size,
                 "description": data.description,
             },
         )

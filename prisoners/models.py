@@ -1009,7 +1009,18 @@ class ReleaseGroup(models.Model):
     slug = models.SlugField(_("slug"), max_length=200, unique=True, blank=True)
     date, date_earliest, date_latest = partial_date_fields(_("date"))
     mediator = models.CharField(_("mediator"), max_length=200, blank=True)
-    destination = models.CharField(_("destination"), max_length=200, blank=True)
+    destination = models.CharField(
+        _("destination"),
+        max_length=200,
+        blank=True,
+        help_text=_("Where the group was taken; a release with its own destination says otherwise for its person."),
+    )
+    reported_size = models.PositiveIntegerField(
+        _("reported size"),
+        null=True,
+        blank=True,
+        help_text=_("How many people the sources say were released; cite it, and a differing count as disputed."),
+    )
     description = models.TextField(_("description"), blank=True)
 
     citations = GenericRelation("sources.Citation")
@@ -1036,6 +1047,14 @@ class ReleaseGroup(models.Model):
     def public_page_url(self) -> str:
         return self.get_absolute_url()
 
+    def destinations(self, releases) -> list[tuple[str, int]]:
+        """Where the given (public) releases of the group took people, most first: [("Lithuania", 114), ...]."""
+        counts: dict[str, int] = {}
+        for release in releases:
+            if release.taken_to:
+                counts[release.taken_to] = counts.get(release.taken_to, 0) + 1
+        return sorted(counts.items(), key=lambda item: (-item[1], item[0]))
+
 
 class Release(Reviewed):
     person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="releases")
@@ -1048,6 +1067,12 @@ class Release(Reviewed):
         blank=True,
         related_name="releases",
         verbose_name=_("release group"),
+    )
+    destination = models.CharField(
+        _("destination"),
+        max_length=200,
+        blank=True,
+        help_text=_("Where this person was taken, if not where the rest of the group was."),
     )
     note = models.TextField(_("note"), blank=True)
 
@@ -1070,6 +1095,11 @@ class Release(Reviewed):
     @property
     def resulting_status(self) -> str:
         return Status.DIED_IN_CUSTODY if self.release_type == ReleaseType.DIED else Status.RELEASED
+
+    @property
+    def taken_to(self) -> str:
+        """Where the person was taken: their own destination, else their group's."""
+        return self.destination or (self.group.destination if self.group_id else "")
 
 
 class DigestKind(models.TextChoices):

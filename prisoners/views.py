@@ -148,15 +148,12 @@ def person_photo(request, slug):
 
 def release_group_detail(request, slug):
     group = get_object_or_404(ReleaseGroup.objects.public().prefetch_related(_cited("citations")), slug=slug)
-    releases = (
+    releases = list(
         Release.objects.public()
         .filter(group=group)
-        .select_related("person")
+        .select_related("person", "group")
         .prefetch_related(_cited("citations"))
         .order_by("person__display_name")
     )
-    return render(
-        request,
-        "prisoners/release_group_detail.html",
-        {"group": group, "releases": releases, "footnotes": Footnotes()},
-    )
+    context = {"group": group, "releases": releases, "destinations": group.destinations(releases)}
+    return render(request, "prisoners/release_group_detail.html", {**context, "footnotes": Footnotes()})

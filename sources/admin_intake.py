@@ -105,6 +105,10 @@ class SourceIntakeAdminMixin:
             regime=data["regime"],
             case_title=data["case_title"],
             article=data["article"],
+            group=data["group"],
+            new_group_name=data["new_group_name"],
+            mediator=data["mediator"],
+            destination=data["destination"],
             repeat_choice=data["repeat_choice"],
         )
 

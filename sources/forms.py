@@ -4,7 +4,19 @@ from django.contrib.admin.widgets import AutocompleteSelect
 from django.utils.translation import gettext_lazy as _
 
 from casetracker.dates import PartialDateFormField
-from prisoners.models import Charge, Defendant, Person, Regime, ReleaseType, SentenceKind, Status, StatusEvent, Term
+from prisoners.models import (
+    Charge,
+    Defendant,
+    Person,
+    Regime,
+    Release,
+    ReleaseGroup,
+    ReleaseType,
+    SentenceKind,
+    Status,
+    StatusEvent,
+    Term,
+)
 from prisoners.services import names_likely_duplicates
 
 from .intake import REPEAT_SEPARATE, FactType
@@ -16,6 +28,7 @@ NEEDS_A_DATE = _("This kind of fact needs a date (EDTF, e.g. 2021 or 2020-05).")
 NEEDS_A_STATUS = _("Choose the status the passage reports.")
 NEEDS_A_RELEASE_TYPE = _("Choose how the person was released.")
 NEEDS_AN_ARTICLE = _("Choose the legal article of the charge.")
+CHOOSE_ONE_GROUP = _("Choose a release group or name a new one, not both.")
 LIKELY_RECORDED = _(
     "Already in the records as %(names)s? Choose them under “someone else in the records”, "
     "or tick “a different person”."
@@ -70,6 +83,17 @@ class IntakeFactForm(forms.Form):
     release_type = forms.ChoiceField(
         label=_("Release type"), choices=[("", "---------"), *ReleaseType.choices], required=False
     )
+    group = forms.ModelChoiceField(
+        label=_("Released together with others"),
+        queryset=ReleaseGroup.objects.all(),
+        required=False,
+        widget=AutocompleteSelect(Release._meta.get_field("group"), admin.site),
+    )
+    new_group_name = forms.CharField(label=_("or a new release group"), required=False, max_length=200)
+    mediator = forms.CharField(label=_("Mediator of the new group"), required=False, max_length=200)
+    destination = forms.CharField(
+        label=_("Taken to"), required=False, max_length=200, help_text=_("Where this person was taken, if known.")
+    )
     term = forms.CharField(label=_("Term"), required=False, help_text=_("e.g. 18y, 1y6m"))
     sentence_kind = forms.ChoiceField(label=_("Sentence kind"), choices=SentenceKind.choices, required=False)
     regime = forms.ChoiceField(label=_("Regime"), choices=[("", "---------"), *Regime.choices], required=False)
@@ -115,6 +139,8 @@ class IntakeFactForm(forms.Form):
             self.add_error("release_type", NEEDS_A_RELEASE_TYPE)
         if fact_type == FactType.CHARGE and not cleaned.get("article"):
             self.add_error("article", NEEDS_AN_ARTICLE)
+        if cleaned.get("group") and (cleaned.get("new_group_name") or "").strip():
+            self.add_error("new_group_name", CHOOSE_ONE_GROUP)
         new_name = (cleaned.get("new_person_name") or "").strip()
         if new_name and not cleaned.get("not_a_duplicate"):
             recorded = names_likely_duplicates(names=[new_name])

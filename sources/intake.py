@@ -24,6 +24,7 @@ from prisoners.models import (
     LegalArticle,
     Person,
     Release,
+    ReleaseGroup,
     Sentence,
     SentenceKind,
     StatusEvent,
@@ -243,6 +244,10 @@ def intake_record_fact(
     regime: str = "",
     case_title: str = "",
     article: LegalArticle | None = None,
+    group: ReleaseGroup | None = None,
+    new_group_name: str = "",
+    mediator: str = "",
+    destination: str = "",
     repeat_choice: str = "",
 ):
     """Create the fact a passage states and cite the passage, through the one write path.
@@ -258,7 +263,12 @@ def intake_record_fact(
     def save(obj):
         return record_save(acting_user=acting_user, obj=obj, reason=reason)
 
+    if fact_type == FactType.RELEASE and new_group_name.strip():
+        # A new group is dated by the release that starts it; its mediator as the passage names them.
+        group = save(ReleaseGroup(name=new_group_name.strip(), date=date, mediator=mediator.strip()))
     details = {
+        "group": group,
+        "destination": destination.strip(),
         "date": date,
         "status": status,
         "release_type": release_type,
@@ -296,12 +306,26 @@ def intake_record_fact(
     return fact
 
 
-def _fact(fact_type, person, defendant, *, date, status, release_type, term, sentence_kind, regime, article):
+def _fact(
+    fact_type,
+    person,
+    defendant,
+    *,
+    date,
+    status,
+    release_type,
+    term,
+    sentence_kind,
+    regime,
+    article,
+    group,
+    destination,
+):
     """The unsaved fact a passage states; None for a charge or sentence with no case role yet."""
     if fact_type == FactType.STATUS_EVENT:
         return StatusEvent(person=person, date=date, status=status)
     if fact_type == FactType.RELEASE:
-        return Release(person=person, date=date, release_type=release_type)
+        return Release(person=person, date=date, release_type=release_type, group=group, destination=destination)
     if defendant is None:
         return None
     if fact_type == FactType.SENTENCE:

@@ -568,6 +568,7 @@ def _person_build(world: World, spec: PersonSpec, facilities) -> BuiltPerson:
             date=date,
             group=world.groups[group] if group is not None else None,
             note=world.value(public, facts_rule, "left the colony"),
+            destination=world.value(public, facts_rule, "Vilnius"),
         )
         for release_type, date, group in spec.releases
     ]

@@ -48,3 +48,30 @@ def test_said_to_be_another_fact_it_is_recorded_apart(researcher):
     report(researcher, SourceFactory(), person, ReleaseType.PARDON)
     report(researcher, SourceFactory(), person, ReleaseType.PARDON, repeat_choice="separate")
     assert Release.objects.filter(person=person).count() == 2
+
+
+def test_a_release_joins_a_new_group_with_its_mediator_and_its_own_destination(researcher):
+    person = pf.PersonFactory(publication_state="draft")
+    release = report(
+        researcher,
+        SourceFactory(),
+        person,
+        ReleaseType.PARDON,
+        new_group_name="Release of 14, 21 June 2025",
+        mediator="Keith Kellogg",
+        destination="Vilnius, Lithuania",
+    )
+    assert (release.group.name, release.group.mediator, release.group.date) == (
+        "Release of 14, 21 June 2025",
+        "Keith Kellogg",
+        "2025-06-21",
+    )
+    assert release.taken_to == "Vilnius, Lithuania"
+    other = report(
+        researcher,
+        SourceFactory(),
+        pf.PersonFactory(publication_state="draft"),
+        ReleaseType.PARDON,
+        group=release.group,
+    )
+    assert other.group == release.group
