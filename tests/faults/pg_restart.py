@@ -205,6 +205,9 @@ def main(args, workdir, stack) -> None:
         parser = FormFields()
         parser.feed(client.get("/admin/prisoners/statusevent/add/").text)
     form = {**parser.values, "person": str(person_id), "date": "2025-06-21", "status": "detained", "_save": "Save"}
+    # Every write is the same event on purpose; told so, the form records each instead of
+    # offering the first one as already recorded (prisoners.corroboration).
+    form["repeat_choice"] = "separate"
     form.pop("_addanother", None)
     form.pop("_continue", None)
 
