@@ -40,6 +40,7 @@ from .imports import (
     import_job_create,
     import_job_start,
     import_job_status,
+    rows_likely_recorded,
 )
 from .models import Gender, LegalArticle, LegalCode, Region, ReleaseType, Status
 
@@ -326,6 +327,7 @@ class CaseImportAdminMixin:
                     "errors_not_shown": max(len(errors) - MAX_ERRORS_SHOWN, 0),
                     "rows": plan.rows[:MAX_ROWS_SHOWN],
                     "rows_not_shown": max(len(plan.rows) - MAX_ROWS_SHOWN, 0),
+                    "likely_recorded": rows_likely_recorded(plan.rows[:MAX_ROWS_SHOWN]),
                     "confirm_url": self._url("import_job", uuid.UUID(job)) if job else "",
                 },
             )

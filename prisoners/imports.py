@@ -71,6 +71,7 @@ from .models import (
 )
 from .services import (
     NOT_ALLOWED_TO_PUBLISH,
+    names_likely_duplicates,
     person_is_cited,
     person_names_sync,
     person_publish,
@@ -694,6 +695,21 @@ class _Applier:
         self.publication(person, row)
         person.refresh_from_db()
         return person
+
+
+def rows_likely_recorded(rows: list[CaseRow]) -> list[tuple[CaseRow, list]]:
+    """The rows that would create a person already recorded under a close name, with those people.
+
+    For the preview: "Sergey Tikhanovsky" on a new row may be Siarhei Tsikhanouski. Callers pass
+    the rows they show (MAX_ROWS_SHOWN), so a large file costs a bounded number of name searches.
+    """
+    flagged = []
+    for row in rows:
+        if row.action == "create":
+            found = names_likely_duplicates(names=[row.name, *row.name_variants])
+            if found:
+                flagged.append((row, found))
+    return flagged
 
 
 def cases_file_import(

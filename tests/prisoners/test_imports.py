@@ -56,7 +56,7 @@ from prisoners.models import (
 from prisoners.roles import SYSTEM
 from prisoners.services import NOT_ALLOWED_TO_PUBLISH
 from sources.models import Citation
-from tests.prisoners.factories import DefendantFactory, LegalArticleFactory, PersonFactory
+from tests.prisoners.factories import DefendantFactory, LegalArticleFactory, NameVariantFactory, PersonFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -610,3 +610,14 @@ def test_a_job_whose_uploader_left_is_not_imported(editor, media_root):
     assert status["state"] == JobState.FAILED
     assert import_job_status(job_id)["state"] == JobState.FAILED
     assert not Person.objects.exists()
+
+
+def test_the_preview_warns_of_a_new_row_whose_person_may_already_be_recorded(researcher_client, media_root):
+    recorded = PersonFactory(display_name="Siarhei Tsikhanouski")
+    NameVariantFactory(person=recorded, text="Sergei Tikhanovsky")
+    data = csv_file("p-1,Sergey Tikhanovsky,,,,,,,,,,,,,,,", "p-2,Ihar Losik,,,,,,,,,,,,,,,")
+    html = upload(researcher_client, data).content.decode()
+    warning = html[html.index('id="import-likely-recorded"') :]
+    assert "line 2, Sergey Tikhanovsky:" in warning
+    assert reverse("admin:prisoners_person_change", args=[recorded.pk]) in warning
+    assert "Ihar Losik" not in warning.split("</div>")[0]
