@@ -551,12 +551,14 @@ class Person(models.Model):
         """The total term as last derived, read from the row: no queries, for lists."""
         return Term.from_code(self.total_term_code)
 
-    def expected_end_of_term(self) -> ExpectedEnd | None:
+    def expected_end_of_term(self, status: str | None = None) -> ExpectedEnd | None:
         """Detention start plus the total term; a range when the detention date is partial.
 
-        None once the person is out of custody: a released person's term has no end to await.
+        None once the person is out of custody (`status`, by default the stored current status):
+        a released person's term has no end to await.
         """
-        if self.current_status and self.current_status not in IN_CUSTODY_STATUSES:
+        status = self.current_status if status is None else status
+        if status and status not in IN_CUSTODY_STATUSES:
             return None
         start, term = self.custody_start(), self.total_term()
         if start is None or not term or start.date_earliest is None or start.date_latest is None:

@@ -47,9 +47,6 @@ from .models import (
     from_stored_form,
     stored_form,
 )
-from .models import (
-    IN_CUSTODY_STATUSES as IN_CUSTODY,
-)
 
 RELEASE_STATUSES = frozenset({Status.RELEASED})
 # Name matches at or above this score are shown to researchers as likely duplicates.
@@ -559,8 +556,7 @@ def person_status_refresh(*, person: Person, acting_user=None) -> Person:
     custody_start = person.custody_start()
     term = person.total_term()
     current_status = CURRENT_STATUS_FOR_EVENT.get(status, status)
-    # Out of custody, a term has no end to await (Person.expected_end_of_term says the same).
-    expected_end = person.expected_end_of_term() if not current_status or current_status in IN_CUSTODY else None
+    expected_end = person.expected_end_of_term(status=current_status)
     derived = {
         "current_status": current_status,
         "current_status_since": since,

@@ -5,7 +5,6 @@ from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin.widgets import AutocompleteSelect
 from django.contrib.contenttypes.admin import GenericTabularInline
-from django.contrib.contenttypes.models import ContentType
 from django.core.files.uploadedfile import UploadedFile
 from django.db import models
 from django.http import HttpResponseRedirect
@@ -13,13 +12,14 @@ from django.template.defaultfilters import filesizeformat
 from django.urls import NoReverseMatch, reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext
 
 from prisoners.admin_base import ServiceAdmin, ServiceInlineMixin
 from prisoners.corroboration import fact_corroborate, repeats_of
 
 from .admin_intake import SourceIntakeAdminMixin
 from .documents import ALLOWED_EXTENSIONS, clean_upload, document_queue_process
+from .forms import REPEATS_RECORDED, offer_recorded_facts
+from .intake import REPEAT_SEPARATE
 from .models import Certainty, Citation, Document, Snapshot, Source
 from .services import citation_add
 
@@ -100,32 +100,15 @@ class CitedFactForm(forms.ModelForm):
         if not repeats:
             return
         choice = self.cleaned_data.get("repeat_choice", "")
-        if choice == SEPARATE:
+        if choice == REPEAT_SEPARATE:
             return
         if choice in repeats and self.cleaned_data.get("cite_source"):
             self.corroborates = repeats[choice]
             return
-        self.fields["repeat_choice"].widget.choices = [
-            *((pk, _("Add this source to it: %(fact)s") % {"fact": _described(fact)}) for pk, fact in repeats.items()),
-            (SEPARATE, _("It is another fact: record it separately")),
-        ]
-        message = REPEATS_ONE if choice in repeats else REPEATS
-        self.add_error("repeat_choice" if "repeat_choice" in self.fields else None, message)
+        offer_recorded_facts(self, repeats.values(), REPEATS_ONE if choice in repeats else REPEATS_RECORDED)
 
 
-SEPARATE = "separate"
-REPEATS = _(
-    "This looks like a fact already recorded. Add your source to the recorded one (a detail it gives "
-    "differently becomes a disputed claim), or say it is another fact."
-)
 REPEATS_ONE = _("To add your source to the recorded fact, choose the source and paste the passage.")
-
-
-def _described(fact) -> str:
-    date = getattr(fact, "date_display", "") or getattr(fact, "start_display", "")
-    count = Citation.objects.filter(content_type=ContentType.objects.get_for_model(fact), object_id=fact.pk).count()
-    citations = ngettext("%(count)d citation", "%(count)d citations", count) % {"count": count}
-    return f"{date}: {fact} ({citations})" if date else f"{fact} ({citations})"
 
 
 CITE_FIELDS = ["cite_source", "cite_quote", "cite_certainty", "repeat_choice"]

@@ -2,6 +2,7 @@ from django import forms
 from django.contrib import admin
 from django.contrib.admin.widgets import AutocompleteSelect
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from casetracker.dates import PartialDateFormField
 from prisoners.models import (
@@ -152,14 +153,26 @@ class IntakeFactForm(forms.Form):
 
     def offer_recorded(self, repeats) -> None:
         """Show the recorded facts the passage repeats, to add it to one of them or record it apart."""
-        self.fields["repeat_choice"].widget = forms.RadioSelect()
-        self.fields["repeat_choice"].widget.choices = [
+        offer_recorded_facts(self, repeats, REPEATS_RECORDED)
+
+
+def offer_recorded_facts(form: forms.Form, repeats, message) -> None:
+    """Turn the form's `repeat_choice` into a choice: one of the recorded facts, or "another fact".
+
+    Shared by the intake form and the admin's fact forms (sources.admin.CitedFactForm).
+    """
+    form.fields["repeat_choice"].widget = forms.RadioSelect(
+        choices=[
             *((str(fact.pk), _("Add this passage to it: %(fact)s") % {"fact": _described(fact)}) for fact in repeats),
             (REPEAT_SEPARATE, _("It is another fact: record it separately")),
         ]
-        self.add_error("repeat_choice", REPEATS_RECORDED)
+    )
+    form.add_error("repeat_choice", message)
 
 
 def _described(fact) -> str:
-    date = getattr(fact, "date_display", "")
-    return f"{date}: {fact}" if date else str(fact)
+    """A recorded fact as the choice names it: its date, itself, and how many citations it has."""
+    date = getattr(fact, "date_display", "") or getattr(fact, "start_display", "")
+    count = fact.citations.count()
+    citations = ngettext("%(count)d citation", "%(count)d citations", count) % {"count": count}
+    return f"{date}: {fact} ({citations})" if date else f"{fact} ({citations})"
