@@ -299,18 +299,24 @@ class PersonQuerySet(models.QuerySet):
         )
 
     def recently_updated(self):
-        """Latest public change first (public_updated_at moves only with what readers can see)."""
-        return self.order_by(F("public_updated_at").desc(nulls_last=True), "pk")
+        """Latest public change first (public_updated_at moves only with what readers can see).
+
+        People with no public change yet are left out, so the order is the index's (an index can
+        hold NULLs last on PostgreSQL only).
+        """
+        return self.filter(public_updated_at__isnull=False).order_by("-public_updated_at", "-pk")
 
     def in_custody(self):
         """People whose current status keeps them behind bars."""
         return self.filter(current_status__in=IN_CUSTODY_STATUSES)
 
     def in_custody_on(self, day: dt.date):
-        """People in custody on `day`, judged from their status history (see prisoners.stats)."""
-        from .stats import in_custody_filter
+        """People surely in custody on `day` by their stored custody spells (prisoners.custody)."""
+        return self.filter(Exists(CustodySpell.objects.certainly_on(day).filter(person=OuterRef("pk"))))
 
-        return self.filter(in_custody_filter(day))
+    def possibly_in_custody_on(self, day: dt.date):
+        """People whose recorded dates leave open that they were in custody on `day` (or who surely were)."""
+        return self.filter(Exists(CustodySpell.objects.possibly_on(day).filter(person=OuterRef("pk"))))
 
     def with_status(self, *statuses):
         return self.filter(current_status__in=statuses)
@@ -477,7 +483,12 @@ class Person(models.Model):
         verbose_name_plural = _("people")
         ordering = ["display_name"]
         permissions = [("publish_person", _("Can publish and withdraw people and make their names public"))]
-        indexes = [models.Index(fields=["-public_updated_at"], name="person_public_updated_idx")]
+        indexes = [
+            # recently_updated(): latest public change first, as the query orders.
+            models.Index(fields=["-public_updated_at", "-id"], name="person_public_updated_idx"),
+            # The list's and the export's default order (Meta.ordering), with the tie-breaker.
+            models.Index(fields=["display_name", "id"], name="person_display_name_idx"),
+        ]
 
     def __str__(self):
         return self.display_name
@@ -531,6 +542,13 @@ class Person(models.Model):
         oldest = relativedelta(day, self.birth_date_earliest).years
         youngest = relativedelta(day, self.birth_date_latest).years
         return str(oldest) if oldest == youngest else f"{youngest}–{oldest}"
+
+    def in_custody_on(self, day: dt.date) -> bool:
+        """Surely in custody on `day`: the instance form of PersonQuerySet.in_custody_on, tested beside it."""
+        return any(spell.certainly_contains(day) for spell in self.custody_spells.all())
+
+    def possibly_in_custody_on(self, day: dt.date) -> bool:
+        return any(spell.possibly_contains(day) for spell in self.custody_spells.all())
 
     def custody_start(self) -> StatusEvent | None:
         """The detention that began the latest custody spell, judged from status events."""
@@ -1102,6 +1120,80 @@ class Release(Reviewed):
     def taken_to(self) -> str:
         """Where the person was taken: their own destination, else their group's."""
         return self.destination or (self.group.destination if self.group_id else "")
+
+
+class _RangeContains(models.Func):
+    """`from <= day < until` over two date columns: on PostgreSQL as a daterange, so its GiST index serves it."""
+
+    output_field = models.BooleanField()
+    arity = 3
+
+    def as_sql(self, compiler, connection, **extra_context):
+        (first, first_params), (until, until_params), (day, day_params) = (
+            compiler.compile(expression) for expression in self.source_expressions
+        )
+        return f"({first} <= {day} AND {until} > {day})", [*first_params, *day_params, *until_params, *day_params]
+
+    def as_postgresql(self, compiler, connection, **extra_context):
+        (first, first_params), (until, until_params), (day, day_params) = (
+            compiler.compile(expression) for expression in self.source_expressions
+        )
+        return f"daterange({first}, {until}) @> {day}::date", [*first_params, *until_params, *day_params]
+
+
+class CustodySpellQuerySet(models.QuerySet):
+    def public(self):
+        """Spells of people the public may see (public_person_q); they are derived from reviewed facts only."""
+        return self.filter(public_person_q("person__"))
+
+    def certainly_on(self, day: dt.date):
+        """Spells during which the person was surely in custody on `day`."""
+        return self.filter(_RangeContains(F("certain_from"), F("certain_until"), models.Value(day)))
+
+    def possibly_on(self, day: dt.date):
+        """Spells during which the person may have been in custody on `day` (a superset of certainly_on)."""
+        return self.filter(_RangeContains(F("possible_from"), F("possible_until"), models.Value(day)))
+
+
+class CustodySpell(models.Model):
+    """One stored custody spell of a person, derived from their reviewed facts by prisoners.custody.
+
+    Written only by services.person_status_refresh (and its bulk form); every count of people in
+    custody on a day reads these rows. Ranges are half-open [from, until) days, with no overlap
+    between one person's spells; an empty range is stored as (0001-01-01, 0001-01-01).
+    """
+
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="custody_spells")
+    certain_from = models.DateField()
+    certain_until = models.DateField()
+    possible_from = models.DateField()
+    possible_until = models.DateField()
+    # The days the detention that began the spell may have happened on; null when it began otherwise.
+    detained_earliest = models.DateField(null=True)
+    detained_latest = models.DateField(null=True)
+    detention_recorded = models.BooleanField(default=False)
+
+    objects = CustodySpellQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("custody spell")
+        verbose_name_plural = _("custody spells")
+        ordering = ["person", "possible_from", "pk"]
+        indexes = [
+            models.Index(fields=["certain_from", "certain_until"], name="spell_certain_idx"),
+            models.Index(fields=["possible_from", "possible_until"], name="spell_possible_idx"),
+            models.Index(fields=["detained_earliest", "detained_latest"], name="spell_detained_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.person_id}: {self.possible_from}–{self.possible_until}"
+
+    def certainly_contains(self, day: dt.date) -> bool:
+        """The instance form of CustodySpellQuerySet.certainly_on, tested against it."""
+        return self.certain_from <= day < self.certain_until
+
+    def possibly_contains(self, day: dt.date) -> bool:
+        return self.possible_from <= day < self.possible_until
 
 
 class DigestKind(models.TextChoices):

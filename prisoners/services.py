@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
+import dataclasses
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable
@@ -23,11 +24,11 @@ from django.utils import timezone
 
 from casetracker.dates import DateBounds
 
-from . import identity, roles
+from . import custody, identity, roles
 from .models import (
-    CURRENT_STATUS_FOR_EVENT,
     RECOGNITION_STATUSES,
     ChangeProposal,
+    CustodySpell,
     Defendant,
     Digest,
     DigestKind,
@@ -84,6 +85,19 @@ PERSON_DERIVED_FIELDS = frozenset(
         "merged_into",
     }
 )
+# What person_status_refresh() derives and stores on the person row.
+PERSON_STATUS_FIELDS = (
+    "current_status",
+    "current_status_since",
+    "is_recognised",
+    "custody_started_on",
+    "released_on",
+    "total_term_days",
+    "total_term_code",
+    "expected_end_earliest",
+    "expected_end_latest",
+)
+CUSTODY_SPELL_FIELDS = tuple(field.name for field in dataclasses.fields(custody.Spell))
 # The facts a person's derived status, term and sort keys are computed from.
 STATUS_MODELS = frozenset({"prisoners.statusevent", "prisoners.release", "prisoners.sentence", "prisoners.defendant"})
 # Fields a reader never sees: changing only these is not a public change.
@@ -524,41 +538,34 @@ def record_restore_version(*, acting_user, obj: models.Model, history_id: int) -
     return record_save(acting_user=acting_user, obj=obj, reason=f"restored the version of {when}")
 
 
-def _timeline_entry(fact, status: str, rank: int):
-    """(sort key, status, first known day) for a status event or a release."""
-    # "On or before X" has no first day; X is the best we know of when it happened.
-    first_known = fact.date_earliest or fact.date_latest
-    key = (first_known or dt.date.min, fact.date_latest or dt.date.max, rank, fact.pk)
-    return key, status, first_known
+def _reviewed_facts(people) -> models.QuerySet:
+    """People with what their derived fields are computed from, prefetched: a fixed number of queries."""
+    from django.db.models import Prefetch
 
+    from .models import Sentence
 
-@transaction.atomic
-def person_status_refresh(*, person: Person, acting_user=None) -> Person:
-    """Recompute and store the current status, and the list's sort keys, from the record.
-
-    The one place these derived fields are written; record_save() and record_delete() call it
-    for every person a changed fact is about. Releases count as "released" (or "died in
-    custody") events on their date; recognition events only decide `is_recognised`.
-    """
-    timeline = sorted(
-        [_timeline_entry(event, event.status, 0) for event in StatusEvent.objects.reviewed().filter(person=person)]
-        + [
-            _timeline_entry(release, release.resulting_status, 1)
-            for release in Release.objects.reviewed().filter(person=person)
-        ],
-        key=lambda entry: entry[0],
+    return people.prefetch_related(
+        Prefetch("status_events", queryset=StatusEvent.objects.reviewed()),
+        Prefetch("releases", queryset=Release.objects.reviewed()),
+        Prefetch(
+            "defendant_roles",
+            queryset=Defendant.objects.reviewed().prefetch_related(
+                Prefetch("sentences", queryset=Sentence.objects.reviewed())
+            ),
+        ),
     )
-    custody = [(status, since) for _key, status, since in timeline if status not in RECOGNITION_STATUSES]
-    recognition = [status for _key, status, _since in timeline if status in RECOGNITION_STATUSES]
 
-    releases = [since for _key, status, since in timeline if status in RELEASE_STATUSES]
-    status, since = custody[-1] if custody else ("", None)
-    custody_start = person.custody_start()
-    term = person.total_term()
-    current_status = CURRENT_STATUS_FOR_EVENT.get(status, status)
-    expected_end = person.expected_end_of_term(status=current_status)
+
+def _derived(person: Person) -> tuple[dict, list[CustodySpell]]:
+    """What person_status_refresh stores for one person whose facts are prefetched (_reviewed_facts)."""
+    facts = custody.timeline(person.status_events.all(), person.releases.all())
+    status, since = custody.current_status_of(facts)
+    recognition = [fact.status for fact in facts if fact.status in RECOGNITION_STATUSES]
+    releases = [fact.first_known for fact in facts if fact.status in RELEASE_STATUSES]
+    custody_start, term = person.custody_start(), person.total_term()
+    expected_end = person.expected_end_of_term(status=status)
     derived = {
-        "current_status": current_status,
+        "current_status": status,
         "current_status_since": since,
         "is_recognised": bool(recognition) and recognition[-1] == Status.RECOGNISED,
         "custody_started_on": custody_start and (custody_start.date_earliest or custody_start.date_latest),
@@ -568,12 +575,73 @@ def person_status_refresh(*, person: Person, acting_user=None) -> Person:
         "expected_end_earliest": expected_end.bounds.earliest if expected_end else None,
         "expected_end_latest": expected_end.bounds.latest if expected_end else None,
     }
-    # Saving only on a change keeps history free of rows that record nothing.
-    if any(getattr(person, field) != value for field, value in derived.items()):
-        for field, value in derived.items():
-            setattr(person, field, value)
-        _with_history(person, acting_user, "status derived from events")
-        person.save(update_fields=[*derived, "updated_at"])
+    spells = [CustodySpell(person_id=person.pk, **dataclasses.asdict(spell)) for spell in custody.spells_of(facts)]
+    return derived, spells
+
+
+def _spell_values(spell: CustodySpell) -> tuple:
+    return tuple(getattr(spell, field) for field in CUSTODY_SPELL_FIELDS)
+
+
+@transaction.atomic
+def people_status_refresh(*, people: models.QuerySet, acting_user=None, batch_size: int = 1000) -> int:
+    """Recompute and store the derived status, term and custody spells of many people, in batches.
+
+    The set-based form of person_status_refresh (same rule, same fields): per batch a fixed
+    number of queries, changed people saved with one bulk update and their history rows in
+    bulk, their spells replaced. Returns how many people changed.
+    """
+    from simple_history.utils import bulk_update_with_history
+
+    changed_count = 0
+    ids = list(people.order_by("pk").values_list("pk", flat=True))
+    for offset in range(0, len(ids), batch_size):
+        batch = list(_reviewed_facts(Person.objects.filter(pk__in=ids[offset : offset + batch_size])).order_by("pk"))
+        stored = defaultdict(list)
+        for spell in CustodySpell.objects.filter(person__in=batch).order_by("pk"):
+            stored[spell.person_id].append(_spell_values(spell))
+        changed, new_spells, respelled = [], [], []
+        for person in batch:
+            derived, spells = _derived(person)
+            if any(getattr(person, field) != value for field, value in derived.items()):
+                for field, value in derived.items():
+                    setattr(person, field, value)
+                changed.append(person)
+            if [_spell_values(spell) for spell in spells] != stored[person.pk]:
+                respelled.append(person.pk)
+                new_spells += spells
+        if respelled:
+            CustodySpell.objects.filter(person__in=respelled).delete()
+            CustodySpell.objects.bulk_create(new_spells)
+        if changed:
+            now = timezone.now()
+            for person in changed:
+                person.updated_at = now
+            bulk_update_with_history(
+                changed,
+                Person,
+                [*PERSON_STATUS_FIELDS, "updated_at"],
+                default_user=_user_or_none(acting_user),
+                default_change_reason="status derived from events",
+            )
+        changed_count += len(changed)
+    return changed_count
+
+
+@transaction.atomic
+def person_status_refresh(*, person: Person, acting_user=None) -> Person:
+    """Recompute and store the current status, term, sort keys and custody spells from the record.
+
+    The one place these derived fields are written; record_save() and record_delete() call it
+    for every person a changed fact is about. Releases count as "released" (or "died in
+    custody") events on their date; recognition events only decide `is_recognised`. The rule
+    itself is prisoners.custody's.
+    """
+    people_status_refresh(people=Person.objects.filter(pk=person.pk), acting_user=acting_user)
+    # The caller's instance reads as stored, as it did when this saved it directly.
+    fresh = Person.objects.filter(pk=person.pk).values(*PERSON_STATUS_FIELDS, "updated_at").first()
+    for field, value in (fresh or {}).items():
+        setattr(person, field, value)
     return person
 
 

@@ -1,16 +1,14 @@
 """Statistics over the public records: who was in custody on a day, monthly flows, breakdowns.
 
-The status on a past day follows the rule of `services.person_status_refresh`, cut off at that
-day: of a person's facts (status events other than recognition, and releases) whose first known
-day (`date_earliest`, else `date_latest`) is on or before the day, the last one decides. Facts
-are ordered as that service orders them: first known day (an undated fact first), then last
-known day (an open end last), then status events before releases, then id. A release means
-"released" (or "died in custody"); a transfer keeps a person imprisoned.
+Every count of people in custody reads the stored custody spells (prisoners.custody has the
+rule, services.person_status_refresh stores them): `in_custody_at_least` counts the people the
+record shows surely in custody on the day, `in_custody_at_most` adds those whose partial or
+missing dates leave it open. `in_custody` is the first: a person is never counted on a day
+their record cannot support.
 
-One addition the cut-off needs: a record that *begins* with leaving custody (a release, or a
-"released" or "died in custody" event, with no detention recorded before it) says the person
-was in custody before that, from a day nobody recorded. Such a person counts as in custody on
-every day before their first fact. The demo's June 2025 release group is recorded this way.
+Flows are placed in a month only when their date says which month; a detention or release
+known only as "2020" (or "summer 2020") is counted in that year's "month unknown" share, never
+in January.
 
 Every function reads public (published) people only, and returns plain data: the page and
 `/api/v1/stats/` serialise the same `stats_summary()`.
@@ -19,20 +17,18 @@ Every function reads public (published) people only, and returns plain data: the
 from __future__ import annotations
 
 import datetime as dt
-from bisect import bisect_right
 from collections import defaultdict
+from dataclasses import dataclass
+from itertools import accumulate
 
-from django.db.models import Count, DateField, Exists, OuterRef, Q, QuerySet, Subquery, Value
-from django.db.models.functions import Coalesce, Least, TruncMonth
+from django.db.models import Count, DateField, F, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import TruncMonth, TruncYear
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from .models import (
-    CURRENT_STATUS_FOR_EVENT,
-    CUSTODY_START_STATUSES,
-    IN_CUSTODY_STATUSES,
-    RECOGNITION_STATUSES,
     Charge,
+    CustodySpell,
     Gender,
     LegalArticle,
     LegalCode,
@@ -40,101 +36,13 @@ from .models import (
     Region,
     Release,
     ReleaseType,
-    Status,
-    StatusEvent,
 )
 
 SERIES_START = dt.date(2020, 1, 1)
-# Event statuses that leave a person in custody (a transfer reads as imprisoned).
-CUSTODY_EVENT_STATUSES = frozenset(s for s in Status if CURRENT_STATUS_FOR_EVENT.get(s, s) in IN_CUSTODY_STATUSES)
-# Event statuses that say a person left custody, as a release record does.
-CUSTODY_END_STATUSES = frozenset({Status.RELEASED, Status.DIED_IN_CUSTODY})
-# Stand-ins for unknown ends, as in person_status_refresh: undated facts sort first, open ends last.
-UNDATED = dt.date(1, 1, 1)
-OPEN_END = dt.date(9999, 12, 31)
-# Status events sort before releases on the same days (person_status_refresh's rank).
-EVENT_RANK, RELEASE_RANK = 0, 1
 UNKNOWN = "unknown"
 
 
-# --- The status on a day ------------------------------------------------------------------------
-
-
-def _dated(facts: QuerySet) -> QuerySet:
-    """Facts annotated with person_status_refresh's sort keys: first and last known day."""
-    return facts.annotate(
-        first_day=Coalesce("date_earliest", "date_latest", Value(UNDATED), output_field=DateField()),
-        last_day=Coalesce("date_latest", Value(OPEN_END), output_field=DateField()),
-    )
-
-
-def _events() -> QuerySet:
-    return _dated(StatusEvent.objects.reviewed().exclude(status__in=RECOGNITION_STATUSES))
-
-
-def _releases() -> QuerySet:
-    return _dated(Release.objects.reviewed())
-
-
-def _outer(name: str, depth: int):
-    reference = name
-    for _level in range(depth):
-        reference = OuterRef(reference)
-    return reference
-
-
-def _sorted(relation: str, rank: int, reference_rank: int, depth: int = 1) -> Q:
-    """Facts of `rank` sorted "after" or "before" the fact `depth` queries out, of `reference_rank`."""
-    first, last, pk = (_outer(name, depth) for name in ("first_day", "last_day", "pk"))
-    op = "gt" if relation == "after" else "lt"
-    differs = Q(**{f"first_day__{op}": first}) | Q(first_day=first, **{f"last_day__{op}": last})
-    same_days = Q(first_day=first, last_day=last)
-    if (rank > reference_rank) if relation == "after" else (rank < reference_rank):
-        return differs | same_days
-    if rank == reference_rank:
-        return differs | (same_days & Q(**{f"pk__{op}": pk}))
-    return differs
-
-
-def _begins_with_leaving_custody() -> Q:
-    """A Person filter: the first fact of the record is a release, "released" or "died in custody"."""
-    # Releases always end custody, so only an earlier event of another kind can come first.
-    other_events = _events().exclude(status__in=CUSTODY_END_STATUSES).filter(person=OuterRef("person"))
-    release_first = _releases().filter(
-        ~Exists(other_events.filter(_sorted("before", EVENT_RANK, RELEASE_RANK))), person=OuterRef("pk")
-    )
-    ending_event_first = _events().filter(
-        ~Exists(other_events.filter(_sorted("before", EVENT_RANK, EVENT_RANK))),
-        status__in=CUSTODY_END_STATUSES,
-        person=OuterRef("pk"),
-    )
-    return Q(Exists(release_first)) | Q(Exists(ending_event_first))
-
-
-def in_custody_filter(day: dt.date) -> Q:
-    """A Person filter: in custody on `day` by the status history (see the module docstring)."""
-    known = Q(first_day__lte=day)
-    # The last fact known by the day is a custody event: no other kind of fact sorts after it.
-    other_event_after = (
-        _events()
-        .filter(known, _sorted("after", EVENT_RANK, EVENT_RANK), person=OuterRef("person"))
-        .exclude(status__in=CUSTODY_EVENT_STATUSES)
-    )
-    release_after = _releases().filter(known, _sorted("after", RELEASE_RANK, EVENT_RANK), person=OuterRef("person"))
-    last_known_is_custody = Exists(
-        _events().filter(
-            known,
-            ~Exists(other_event_after),
-            ~Exists(release_after),
-            person=OuterRef("pk"),
-            status__in=CUSTODY_EVENT_STATUSES,
-        )
-    )
-    # Or nothing is known by the day, and the record begins with leaving custody.
-    nothing_known = ~Q(Exists(_events().filter(known, person=OuterRef("pk")))) & ~Q(
-        Exists(_releases().filter(known, person=OuterRef("pk")))
-    )
-    return Q(last_known_is_custody) | (nothing_known & _begins_with_leaving_custody())
+# --- In custody on a day --------------------------------------------------------------------------
 
 
 def _public(people: QuerySet | None) -> QuerySet:
@@ -143,13 +51,37 @@ def _public(people: QuerySet | None) -> QuerySet:
 
 
 def in_custody_on(day: dt.date, people: QuerySet | None = None) -> QuerySet:
-    """Public people in custody on `day` by their status history: one SQL query."""
+    """Public people surely in custody on `day`: one SQL query over the stored spells."""
     return _public(people).in_custody_on(day)
 
 
+@dataclass(frozen=True)
+class CustodyCount:
+    """People in custody on a day: surely (`at_least`) and at most, if every open date went that way."""
+
+    at_least: int
+    at_most: int
+
+    @property
+    def open(self) -> int:
+        """People whose recorded dates leave it open whether they were in custody that day."""
+        return self.at_most - self.at_least
+
+
+def custody_count_on(day: dt.date) -> CustodyCount:
+    """How many public people were surely, and at most, in custody on `day`: one query."""
+    # A person's spells never overlap within one reading, so spells count people.
+    spells = CustodySpell.objects.public()
+    counts = spells.aggregate(
+        at_least=Count("pk", filter=Q(pk__in=spells.certainly_on(day).values("pk"))),
+        at_most=Count("pk", filter=Q(pk__in=spells.possibly_on(day).values("pk"))),
+    )
+    return CustodyCount(**counts)
+
+
 def count_in_custody_on(day: dt.date) -> int:
-    """How many public people were in custody on `day`."""
-    return in_custody_on(day).count()
+    """How many public people were surely in custody on `day`."""
+    return custody_count_on(day).at_least
 
 
 # --- Monthly series ---------------------------------------------------------------------------
@@ -172,146 +104,139 @@ def _as_date(value) -> dt.date:
     return value.date() if isinstance(value, dt.datetime) else value
 
 
-def _first_day_of(facts: QuerySet) -> Coalesce:
-    """The first day of the first of these facts (a subquery), OPEN_END if there is none."""
-    return Coalesce(Subquery(facts.order_by("first_day").values("first_day")[:1]), Value(OPEN_END))
-
-
-def custody_spells() -> dict[int, list[tuple[dt.date, dt.date]]]:
-    """Every public person's days in custody, as merged [first day, day after) intervals.
-
-    The same rule as in_custody_filter, seen from the facts: a custody event keeps a person in
-    custody from its first day until the first day of the next fact of another kind (the
-    facts known by a day are a prefix of the sorted record). Two queries in all.
-    """
-    public = _public(None)
-    other_events_after = (
-        _events()
-        .filter(_sorted("after", EVENT_RANK, EVENT_RANK), person=OuterRef("person"))
-        .exclude(status__in=CUSTODY_EVENT_STATUSES)
-    )
-    releases_after = _releases().filter(_sorted("after", RELEASE_RANK, EVENT_RANK), person=OuterRef("person"))
-    spells = (
-        _events()
-        .filter(person__in=public, status__in=CUSTODY_EVENT_STATUSES)
-        .annotate(until=Least(_first_day_of(other_events_after), _first_day_of(releases_after)))
-        .values_list("person_id", "first_day", "until")
-    )
-    # Before the first fact of a record that begins with leaving custody.
-    unrecorded = (
-        public.filter(_begins_with_leaving_custody())
-        .annotate(
-            until=Least(
-                _first_day_of(_events().filter(person=OuterRef("pk"))),
-                _first_day_of(_releases().filter(person=OuterRef("pk"))),
-            )
-        )
-        .values_list("pk", Value(UNDATED, output_field=DateField()), "until")
-    )
-    by_person: dict[int, list[tuple[dt.date, dt.date]]] = defaultdict(list)
-    for person_id, first, until in [*spells, *unrecorded]:
-        if first < until:
-            by_person[person_id].append((first, until))
-    return {person_id: _merged(intervals) for person_id, intervals in by_person.items()}
-
-
-def _merged(intervals: list[tuple[dt.date, dt.date]]) -> list[tuple[dt.date, dt.date]]:
-    merged: list[tuple[dt.date, dt.date]] = []
-    for first, until in sorted(intervals):
-        if merged and first <= merged[-1][1]:
-            merged[-1] = (merged[-1][0], max(until, merged[-1][1]))
-        else:
-            merged.append((first, until))
-    return merged
-
-
-def _in_custody_counts(days: list[dt.date]) -> dict[dt.date, int]:
-    # Spells are fetched once and counted per day here: two queries for any number of months,
-    # where a query per month (or one aggregate of a filtered Count per month) grows with them.
-    spells = [interval for intervals in custody_spells().values() for interval in intervals]
-    firsts, untils = sorted(first for first, _until in spells), sorted(until for _first, until in spells)
-    # A person's merged spells never overlap, so spells containing the day count people.
-    return {day: bisect_right(firsts, day) - bisect_right(untils, day) for day in days}
-
-
-def _detentions_by_month(start: dt.date, end: dt.date) -> dict[dt.date, int]:
-    """People per month with a detention that began a custody spell (not a step within one)."""
-    # A start event right after a custody fact (e.g. remand after arrest) continues the same spell.
-    custody_before = (
-        _events()
-        .filter(_sorted("before", EVENT_RANK, EVENT_RANK), person=OuterRef("person"), status__in=CUSTODY_EVENT_STATUSES)
-        .filter(
-            ~Exists(
-                _events()
-                .filter(person=OuterRef("person"))
-                .exclude(status__in=CUSTODY_EVENT_STATUSES)
-                .filter(_sorted("after", EVENT_RANK, EVENT_RANK))
-                .filter(_sorted("before", EVENT_RANK, EVENT_RANK, depth=2))
-            ),
-            ~Exists(
-                _releases()
-                .filter(person=OuterRef("person"))
-                .filter(_sorted("after", RELEASE_RANK, EVENT_RANK))
-                .filter(_sorted("before", RELEASE_RANK, EVENT_RANK, depth=2))
-            ),
-        )
-    )
+def _by_month(spells: QuerySet, field: str, end: dt.date) -> dict[dt.date, int]:
+    """How many spells have `field` in each month, up to `end`; earlier months fold into SERIES_START's."""
     rows = (
-        _events()
-        .filter(person__in=_public(None), status__in=CUSTODY_START_STATUSES, first_day__range=(start, end))
-        .filter(~Exists(custody_before))
-        .annotate(month=TruncMonth("first_day", output_field=DateField()))
+        spells.filter(**{f"{field}__lte": end})
+        .annotate(month=TruncMonth(field, output_field=DateField()))
         .values("month")
-        .annotate(people=Count("person", distinct=True))
-        .order_by("month")
+        .annotate(spells=Count("pk"))
+        .order_by()
     )
-    return {_as_date(row["month"]): row["people"] for row in rows}
-
-
-def _releases_by_month(start: dt.date, end: dt.date) -> dict[dt.date, dict[str, int]]:
-    rows = (
-        _releases()
-        .filter(person__in=_public(None), first_day__range=(start, end))
-        .annotate(month=TruncMonth("first_day", output_field=DateField()))
-        .values("month", "release_type")
-        .annotate(people=Count("person", distinct=True))
-        .order_by("month", "release_type")
-    )
-    released: dict[dt.date, dict[str, int]] = defaultdict(dict)
+    counts: dict[dt.date, int] = defaultdict(int)
     for row in rows:
-        released[_as_date(row["month"])][row["release_type"]] = row["people"]
-    return released
+        counts[max(_as_date(row["month"]), SERIES_START)] += row["spells"]
+    return counts
+
+
+def _in_custody_by_month(months: list[dt.date], end: dt.date, reading: str) -> list[int]:
+    """People in custody at each month's end (at `end` in its month) by one reading: certain or possible.
+
+    In custody on day d = spells begun by d minus spells ended by d (an end is the first day
+    out). Four grouped queries for any number of months, where a count per month grows with them.
+    """
+    spells = CustodySpell.objects.public().exclude(**{f"{reading}_from": F(f"{reading}_until")})
+    begun = _by_month(spells, f"{reading}_from", end)
+    ended = _by_month(spells, f"{reading}_until", end)
+    begun_by = accumulate(begun.get(month, 0) for month in months)
+    ended_by = accumulate(ended.get(month, 0) for month in months)
+    return [count_begun - count_ended for count_begun, count_ended in zip(begun_by, ended_by, strict=True)]
+
+
+@dataclass(frozen=True)
+class Flows:
+    """Dated events per month where the month is known, and per year where only the year is."""
+
+    by_month: dict[dt.date, dict]
+    month_unknown: dict[int | None, int]
+
+
+def _flows(rows: QuerySet, earliest: str, latest: str, start: dt.date, end: dt.date, *keys: str) -> Flows:
+    """People per month (and per `keys`) of facts whose date lies in one month; the rest by year."""
+    dated = rows.filter(**{f"{earliest}__isnull": False, f"{latest}__isnull": False}).annotate(
+        first_month=TruncMonth(earliest, output_field=DateField()),
+        last_month=TruncMonth(latest, output_field=DateField()),
+    )
+    by_month: dict[dt.date, dict] = defaultdict(lambda: defaultdict(int))
+    monthly = (
+        dated.filter(first_month=F("last_month"), **{f"{earliest}__range": (start, end)})
+        .values("first_month", *keys)
+        .annotate(people=Count("person", distinct=True))
+        .order_by()
+    )
+    for row in monthly:
+        by_month[_as_date(row["first_month"])][tuple(row[key] for key in keys)] += row["people"]
+    # Month unknown: the date spans months; its year if it lies in one, else "year unknown" (None).
+    spanning = (
+        rows.exclude(pk__in=dated.filter(first_month=F("last_month")).values("pk"))
+        .filter(Q(**{f"{latest}__gte": start}) | Q(**{f"{latest}__isnull": True}))
+        .filter(Q(**{f"{earliest}__lte": end}) | Q(**{f"{earliest}__isnull": True}))
+        .annotate(
+            first_year=TruncYear(earliest, output_field=DateField()),
+            last_year=TruncYear(latest, output_field=DateField()),
+        )
+        .values("first_year", "last_year")
+        .annotate(people=Count("person", distinct=True))
+        .order_by()
+    )
+    month_unknown: dict[int | None, int] = defaultdict(int)
+    for row in spanning:
+        same_year = row["first_year"] is not None and row["first_year"] == row["last_year"]
+        month_unknown[_as_date(row["first_year"]).year if same_year else None] += row["people"]
+    return Flows(by_month, dict(month_unknown))
+
+
+def _detentions(start: dt.date, end: dt.date) -> Flows:
+    """People per month whose custody spell began with a detention then (a step within a spell is none)."""
+    spells = CustodySpell.objects.public().filter(detention_recorded=True)
+    return _flows(spells, "detained_earliest", "detained_latest", start, end)
+
+
+def _releases(start: dt.date, end: dt.date) -> Flows:
+    releases = Release.objects.public()
+    return _flows(releases, "date_earliest", "date_latest", start, end, "release_type")
 
 
 def monthly_series(start: dt.date = SERIES_START, end: dt.date | None = None) -> list[dict]:
-    """One row per month from `start` to `end` (default today): in custody at month end, flows.
+    """One row per month from `start` to `end` (default today): in custody at month end, flows."""
+    return series_with_month_unknown(start, end)["months"]
 
-    `in_custody` is counted on the month's last day (on `end` in its month); `newly_detained`
-    counts people whose custody began in the month (first known day of the detention);
-    `released` counts released people by release type, every type present, zeros included.
+
+def series_with_month_unknown(start: dt.date = SERIES_START, end: dt.date | None = None) -> dict:
+    """`months`: one row per month from `start` to `end` (default today); `month_unknown`: what no month can hold.
+
+    `in_custody` (= `in_custody_at_least`) and `in_custody_at_most` are counted on the month's
+    last day (on `end` in its month); `newly_detained` counts people whose custody began with a
+    detention dated in the month; `released` counts released people by release type, every type
+    present, zeros included. `month_unknown` lists, per year (null: not even the year), the
+    detentions and releases whose date does not say the month.
     """
     end = end or timezone.localdate()
     months = _month_starts(start, end)
     if not months:
-        return []
+        return {"months": [], "month_unknown": []}
     count_days = [min(_month_end(month), end) for month in months]
-    in_custody = _in_custody_counts(count_days)
-    detained = _detentions_by_month(start, end)
-    released = _releases_by_month(start, end)
+    at_least = _in_custody_by_month(months, end, "certain")
+    at_most = _in_custody_by_month(months, end, "possible")
+    detained, released = _detentions(start, end), _releases(start, end)
     series = []
-    for month, day in zip(months, count_days, strict=True):
-        by_type = {release_type: released.get(month, {}).get(release_type, 0) for release_type in ReleaseType.values}
+    for month, day, least, most in zip(months, count_days, at_least, at_most, strict=True):
+        by_type = {
+            release_type: released.by_month.get(month, {}).get((release_type,), 0)
+            for release_type in ReleaseType.values
+        }
         series.append(
             {
                 "month": month.strftime("%Y-%m"),
                 "counted_on": day.isoformat(),
-                "in_custody": in_custody[day],
-                "newly_detained": detained.get(month, 0),
+                "in_custody": least,
+                "in_custody_at_least": least,
+                "in_custody_at_most": most,
+                "newly_detained": detained.by_month.get(month, {}).get((), 0),
                 "released": by_type,
                 "released_total": sum(by_type.values()),
             }
         )
-    return series
+    years = sorted(set(detained.month_unknown) | set(released.month_unknown), key=lambda year: (year is None, year))
+    month_unknown = [
+        {
+            "year": year,
+            "newly_detained": detained.month_unknown.get(year, 0),
+            "released": released.month_unknown.get(year, 0),
+        }
+        for year in years
+    ]
+    return {"months": series, "month_unknown": month_unknown}
 
 
 # --- Breakdowns -------------------------------------------------------------------------------
@@ -390,13 +315,18 @@ def stats_summary(on: dt.date) -> dict:
     The monthly series runs from January 2020 to `on`, never past today.
     """
     series_end = min(on, timezone.localdate())
+    count = custody_count_on(on)
+    series = series_with_month_unknown(SERIES_START, series_end)
     return {
         "on": on.isoformat(),
-        "in_custody": count_in_custody_on(on),
+        "in_custody": count.at_least,
+        "in_custody_at_least": count.at_least,
+        "in_custody_at_most": count.at_most,
         "series": {
             "start": SERIES_START.isoformat(),
             "end": series_end.isoformat(),
-            "months": monthly_series(SERIES_START, series_end),
+            "months": series["months"],
+            "month_unknown": series["month_unknown"],
         },
         "release_types": [{"value": value, "label": str(label)} for value, label in ReleaseType.choices],
         "breakdowns": breakdowns(on),
