@@ -116,12 +116,23 @@ def _x_labels(x_labels: dict[int, str], x_of, baseline: float) -> SafeString:
 
 
 def line_chart(
-    values: Sequence[int], *, chart_id: str, title: str, desc: str, x_labels: dict[int, str], height: int = 220
+    values: Sequence[int],
+    *,
+    chart_id: str,
+    title: str,
+    desc: str,
+    x_labels: dict[int, str],
+    height: int = 220,
+    upper: Sequence[int] | None = None,
 ) -> SafeString:
-    """A line over `values` (one per column); `x_labels` maps column indexes to axis labels."""
+    """A line over `values` (one per column); `x_labels` maps column indexes to axis labels.
+
+    With `upper` (one value per column, each at least the line's), a pale band reaches from the
+    line up to it: what the figures may also be.
+    """
     # The right margin holds the latest value, written beside the line's last point.
     left, right, top, bottom = 44, WIDTH - 36, 12, height - 30
-    ticks = _ticks(max(values, default=0))
+    ticks = _ticks(max([*values, *(upper or [])], default=0))
     span = len(values) - 1 or 1
 
     def x_of(index: int) -> float:
@@ -132,6 +143,10 @@ def line_chart(
 
     points = " ".join(f"{x_of(i)},{y_of(v)}" for i, v in enumerate(values))
     parts = [_y_axis(ticks, y_of, left, right), _x_labels(x_labels, x_of, bottom)]
+    if upper and len(values) > 1 and any(high > low for high, low in zip(upper, values, strict=True)):
+        band = [f"{x_of(i)},{y_of(v)}" for i, v in enumerate(upper)]
+        band += [f"{x_of(i)},{y_of(v)}" for i, v in reversed(list(enumerate(values)))]
+        parts.append(_fmt('<polygon points="{}" fill="{}" fill-opacity="0.18" stroke="none"/>', " ".join(band), ACCENT))
     if len(values) > 1:
         parts.append(
             _fmt(

@@ -9,7 +9,7 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 
 from . import charts
 from .stats import stats_summary
@@ -40,7 +40,8 @@ def _month_charts(months: list[dict], release_types: list[dict]) -> dict:
         {0: names[0]} if names else {}
     )
     span = {"start": names[0], "end": names[-1]} if names else {"start": "", "end": ""}
-    in_custody = [row["in_custody"] for row in months]
+    in_custody = [row["in_custody_at_least"] for row in months]
+    at_most = [row["in_custody_at_most"] for row in months]
     detained = [row["newly_detained"] for row in months]
     peak = max(range(len(in_custody)), key=lambda i: (in_custody[i], i), default=None)
 
@@ -56,12 +57,23 @@ def _month_charts(months: list[dict], release_types: list[dict]) -> dict:
             chart_id="chart-in-custody",
             title=_("People in custody at the end of each month"),
             desc=(
-                _("From %(start)s to %(end)s; highest %(peak)s in %(peak_month)s, %(last)s at the end.")
-                % {**span, "peak": in_custody[peak], "peak_month": names[peak], "last": in_custody[-1]}
+                _(
+                    "From %(start)s to %(end)s, people surely in custody: highest %(peak)s in %(peak_month)s, "
+                    "%(last)s at the end. The pale band shows how many more the open dates allow, "
+                    "%(last_most)s at most at the end."
+                )
+                % {
+                    **span,
+                    "peak": in_custody[peak],
+                    "peak_month": names[peak],
+                    "last": in_custody[-1],
+                    "last_most": at_most[-1],
+                }
                 if months
                 else _("No months to show.")
             ),
             x_labels=x_labels,
+            upper=at_most,
         ),
         "detained": charts.bar_chart(
             names,
@@ -118,6 +130,23 @@ def _breakdown_sections(breakdowns: dict[str, list[dict]], day_name: str) -> lis
     return sections
 
 
+def _month_unknown_rows(rows: list[dict]) -> list[dict]:
+    """Flows no month holds, worded per year: "2020" or "year unknown"."""
+    return [{**row, "name": str(row["year"]) if row["year"] is not None else _("year unknown")} for row in rows]
+
+
+def range_sentence(summary: dict) -> str:
+    """ "At least 35, at most 41: for 6 people the recorded dates leave it open." Empty when the count is exact."""
+    least, most = summary["in_custody_at_least"], summary["in_custody_at_most"]
+    if most == least:
+        return ""
+    return ngettext(
+        "At least %(least)s, at most %(most)s: for %(open)s person the recorded dates leave it open.",
+        "At least %(least)s, at most %(most)s: for %(open)s people the recorded dates leave it open.",
+        most - least,
+    ) % {"least": least, "most": most, "open": most - least}
+
+
 def stats(request):
     today = timezone.localdate()
     form = StatsDayForm({"on": request.GET.get("on") or today.isoformat()})
@@ -132,6 +161,8 @@ def stats(request):
             "day": day,
             "summary": summary,
             "months": _month_charts(summary["series"]["months"], summary["release_types"]),
+            "month_unknown": _month_unknown_rows(summary["series"]["month_unknown"]),
+            "range_sentence": range_sentence(summary),
             "breakdowns": _breakdown_sections(summary["breakdowns"], day_name),
         },
     )

@@ -1,4 +1,5 @@
 import factory
+from django.utils import timezone
 
 from prisoners import models
 from prisoners.roles import SYSTEM
@@ -11,6 +12,10 @@ class PersonFactory(factory.django.DjangoModelFactory):
 
     display_name = factory.Sequence(lambda n: f"Test Person {n}")
     publication_state = models.PublicationState.PUBLISHED
+    # As record_save() does when a person becomes public.
+    public_updated_at = factory.LazyAttribute(
+        lambda person: timezone.now() if person.publication_state == models.PublicationState.PUBLISHED else None
+    )
 
     @factory.post_generation
     def searchable_names(person, create, extracted, **kwargs):

@@ -119,7 +119,7 @@ def test_a_profile_says_when_it_last_changed_publicly(kalesnikava):
 
 
 def test_a_profile_never_changed_publicly_shows_no_date(media):
-    person = PersonFactory()
+    person = PersonFactory(public_updated_at=None)
     assert person.public_updated_at is None
     assert "last-updated" not in Client().get(person.get_absolute_url()).content.decode()
 

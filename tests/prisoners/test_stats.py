@@ -374,7 +374,7 @@ def test_the_stats_page_shows_the_count_charts_and_tables_in_few_queries(client,
         response = client.get(reverse("prisoners:stats"), {"on": "2025-06-22"})
     assert response.status_code == 200
     html = response.content.decode()
-    assert f"<strong>5</strong> people in custody on {date_format(D('2025-06-22'), 'DATE_FORMAT')}" in html
+    assert f"<strong>5</strong> people surely in custody on {date_format(D('2025-06-22'), 'DATE_FORMAT')}" in html
     assert html.count("<svg") >= 6
     # The monthly figures, for screen readers: the wrapper hides them (a table cannot be made 1 px wide).
     assert '<div class="visually-hidden">\n<table class="stats-table">' in html
@@ -389,7 +389,7 @@ def test_the_stats_page_defaults_to_today_and_rejects_unreadable_or_future_days(
     response = client.get(reverse("prisoners:stats"))
     assert response.status_code == 200
     assert f'value="{today.isoformat()}"' in response.content.decode()
-    assert "people in custody on" in response.content.decode()
+    assert "people surely in custody on" in response.content.decode()
     before_the_series = client.get(reverse("prisoners:stats"), {"on": "2019-06-01"})
     assert before_the_series.status_code == 200 and before_the_series.context["summary"]["series"]["months"] == []
     for bad in ("not-a-day", (today + dt.timedelta(days=1)).isoformat()):
