@@ -5,6 +5,7 @@ from csp.constants import NONCE, NONE, SELF
 from django.utils.translation import gettext_lazy as _
 
 from .client_ip import client_ip_settings
+from .databases import TRIGRAM_WORD_SIMILARITY, databases, routing  # noqa: F401 - settings.TRIGRAM_WORD_SIMILARITY
 from .env import env
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -83,21 +84,14 @@ TEMPLATES = [
     },
 ]
 
-DATABASES = {
-    "default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}"),
-}
-# Name search asks PostgreSQL for every variant sharing at least this share of trigrams with
-# a typed word (pg_trgm's `%>`, served by a GIN index), then ranks them in Python. Low, so
-# the candidates are a superset of what the ranking accepts.
-TRIGRAM_WORD_SIMILARITY = 0.5
-if DATABASES["default"].get("ENGINE", "").endswith("postgresql"):
-    DATABASES["default"].setdefault("OPTIONS", {})["options"] = (
-        f"-c pg_trgm.word_similarity_threshold={TRIGRAM_WORD_SIMILARITY}"
-    )
-# Connections are reused for a minute and checked before each request reuses one, so after a
-# PostgreSQL restart the next request reconnects instead of failing on a dead connection.
-DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=60))
-DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+# Session options (JIT off, the trigram threshold), connection reuse and health checks are set
+# in databases.py. With DATABASE_REPLICA_URL, public reads go to that read replica
+# (casetracker/db_router.py says which); everything else, and every write, to DATABASE_URL.
+DATABASES = databases(
+    env.str("DATABASE_URL", default="") or f"sqlite:///{BASE_DIR / 'db.sqlite3'}",
+    env.str("DATABASE_REPLICA_URL", default=""),
+)
+DATABASE_ROUTERS, MIDDLEWARE = routing(DATABASES, MIDDLEWARE)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -128,8 +122,29 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 # deliberately no MEDIA_URL serving, so a guessed file name never reaches a file.
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=BASE_DIR / "private_media")
 MEDIA_URL = "/media-is-not-served/"
+# With AWS_STORAGE_BUCKET_NAME set, uploads live in that S3-compatible bucket instead of
+# MEDIA_ROOT, so several web nodes and workers share them without a shared disk. They stay as
+# private as in the directory: objects are written without an ACL, so they have the bucket's
+# own (keep the bucket private, with public access blocked), and file URLs are never signed, so
+# a URL that leaks (the admin's "Currently:" link) opens nothing: files are read by the app's
+# permission-checking views only. Credentials come from boto3's chain (AWS_ACCESS_KEY_ID and
+# AWS_SECRET_ACCESS_KEY in the environment, or the machine's role), never from settings.
+MEDIA_BUCKET = env.str("AWS_STORAGE_BUCKET_NAME", default="")
+PRIVATE_OBJECT_STORAGE = {
+    "BACKEND": "storages.backends.s3.S3Storage",
+    "OPTIONS": {
+        "bucket_name": MEDIA_BUCKET,
+        "endpoint_url": env.str("AWS_S3_ENDPOINT_URL", default="") or None,  # e.g. MinIO's; AWS when unset
+        "region_name": env.str("AWS_S3_REGION_NAME", default="") or None,
+        "addressing_style": env.str("AWS_S3_ADDRESSING_STYLE", default="") or None,  # "path" for most non-AWS
+        "default_acl": None,
+        "querystring_auth": False,
+        # Like the directory: a second file of the same name gets a new name, never replaces one.
+        "file_overwrite": False,
+    },
+}
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": PRIVATE_OBJECT_STORAGE if MEDIA_BUCKET else {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
 FILE_UPLOAD_PERMISSIONS = 0o640

@@ -1,14 +1,13 @@
 from .base import *  # noqa: F403
 from .client_ip import client_ip_settings
+from .databases import databases, routing
 from .env import env, required
 
 # No fallbacks: a production process without these must not start.
 SECRET_KEY = required("SECRET_KEY")
 ALLOWED_HOSTS = [host.strip() for host in required("ALLOWED_HOSTS").split(",") if host.strip()]
-DATABASES = {"default": env.db_url_config(required("DATABASE_URL"))}
-DATABASES["default"]["OPTIONS"] = {"options": f"-c pg_trgm.word_similarity_threshold={TRIGRAM_WORD_SIMILARITY}"}  # noqa: F405
-DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
-DATABASES["default"]["CONN_HEALTH_CHECKS"] = True  # a connection PostgreSQL dropped is replaced, not used
+DATABASES = databases(required("DATABASE_URL"), env.str("DATABASE_REPLICA_URL", default=""))
+DATABASE_ROUTERS, MIDDLEWARE = routing(DATABASES, MIDDLEWARE)  # noqa: F405
 
 DEBUG = False
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")

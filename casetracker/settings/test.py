@@ -1,4 +1,5 @@
 from .base import *  # noqa: F403
+from .databases import databases, routing
 from .env import env
 
 SECRET_KEY = "test-only-key"  # noqa: S105 test settings only
@@ -6,10 +7,19 @@ DEBUG = False
 ALLOWED_HOSTS = ["testserver", "127.0.0.1", "localhost"]
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=BASE_DIR / "build" / "test_media")  # noqa: F405
+# Uploads stay on the local disk whatever AWS_STORAGE_BUCKET_NAME says: a test must never write
+# to a real bucket (tests/casetracker/test_object_storage.py uses a local S3 server).
 STORAGES = {
-    **STORAGES,  # noqa: F405
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+# A replica alias only for tests/replica/with_replica.sh's run (REPLICA_TEST_URL), never from a
+# developer's DATABASE_REPLICA_URL: every other test declares the default database alone.
+DATABASES = databases(
+    env.str("DATABASE_URL", default="") or f"sqlite:///{BASE_DIR / 'db.sqlite3'}",  # noqa: F405
+    env.str("REPLICA_TEST_URL", default=""),
+)
+DATABASE_ROUTERS, MIDDLEWARE = routing(DATABASES, MIDDLEWARE)  # noqa: F405
 AXES_ENABLED = env.bool("AXES_ENABLED", default=False)
 # Serve static files straight from the app and project folders; no collectstatic needed.
 WHITENOISE_USE_FINDERS = True
