@@ -2,7 +2,9 @@ import datetime as dt
 
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
+from django.contrib.admin.options import IS_POPUP_VAR
 from django.db.models import Count, Q
+from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
@@ -18,6 +20,7 @@ from sources.models import Document
 from . import roles, services
 from .admin_base import ServiceAdmin, ServiceInlineMixin
 from .admin_import import CaseImportAdminMixin
+from .admin_timeline import HiddenFromIndexMixin, PersonTimelineAdminMixin, ReturnsToTimelineMixin
 from .checks import implausible_dates
 from .forms import PersonAdminForm
 from .models import (
@@ -89,58 +92,11 @@ class NameVariantInline(ServiceInlineMixin, admin.TabularInline):
     fields = ["text", "language", "script", "kind", "is_private"]
 
 
-class ExternalIdentifierInline(ServiceInlineMixin, admin.TabularInline):
-    model = ExternalIdentifier
-    extra = 0
-
-
-class StatusEventInline(ServiceInlineMixin, CitationCountMixin, admin.TabularInline):
-    model = StatusEvent
-    form = CitedFactForm
-    extra = 1
-    fields = ["date", "status", "note", *CITE_FIELDS, "citation_count"]
-    readonly_fields = ["citation_count"]
-    show_change_link = True
-
-
-class DefendantInline(ServiceInlineMixin, admin.TabularInline):
-    model = Defendant
-    extra = 0
-    fields = ["case", "note", "summary"]
-    readonly_fields = ["summary"]
-    autocomplete_fields = ["case"]
-    show_change_link = True
-    verbose_name_plural = _("cases (open a row to edit its charges and sentences)")
-
-    def get_queryset(self, request):
-        return super().get_queryset(request).select_related("case").prefetch_related("charges__article", "sentences")
-
-    @admin.display(description=_("charges and sentences"))
-    def summary(self, obj):
-        if not obj.pk:
-            return "—"
-        charges = ", ".join(
-            f"{c.article.article}" + (f".{c.article.part}" if c.article.part else "") for c in obj.charges.all()
-        )
-        sentences = "; ".join(str(s.term) for s in obj.sentences.all())
-        return f"{_('articles')}: {charges or '—'} · {_('sentences')}: {sentences or '—'}"
-
-
 class CaseDefendantInline(ServiceInlineMixin, admin.TabularInline):
     model = Defendant
     extra = 1
     fields = ["person", "note"]
     autocomplete_fields = ["person"]
-    show_change_link = True
-
-
-class CustodyPeriodInline(ServiceInlineMixin, CitationCountMixin, admin.TabularInline):
-    model = CustodyPeriod
-    form = CitedFactForm
-    extra = 0
-    fields = ["facility", "start", "end", "note", *CITE_FIELDS, "citation_count"]
-    readonly_fields = ["citation_count"]
-    autocomplete_fields = ["facility"]
     show_change_link = True
 
 
@@ -196,7 +152,7 @@ class SentenceInline(ServiceInlineMixin, CitationCountMixin, admin.StackedInline
 
 
 @admin.register(Person)
-class PersonAdmin(CaseImportAdminMixin, CitingAdminMixin, ServiceAdmin):
+class PersonAdmin(PersonTimelineAdminMixin, CaseImportAdminMixin, CitingAdminMixin, ServiceAdmin):
     def change_view(self, request, object_id, form_url="", extra_context=None):
         if request.method == "GET" and str(object_id).isdecimal():
             person = Person.objects.filter(pk=object_id).first()
@@ -242,16 +198,9 @@ class PersonAdmin(CaseImportAdminMixin, CitingAdminMixin, ServiceAdmin):
     form = PersonAdminForm
     readonly_fields = ["current_status", "current_status_since", "is_recognised", "published_at"]
     actions = ["publish", "withdraw", "merge", "restore"]
-    inlines = [
-        NameVariantInline,
-        ExternalIdentifierInline,
-        StatusEventInline,
-        DefendantInline,
-        CustodyPeriodInline,
-        ReleaseInline,
-        CitationInline,
-        DocumentLinkInline,
-    ]
+    # The person's own names, citations and documents; every other fact is edited on its own
+    # page from the person's timeline (prisoners.admin_timeline), which the change page links to.
+    inlines = [NameVariantInline, CitationInline, DocumentLinkInline]
     fieldsets = [
         (None, {"fields": ["display_name", ("name_latin", "name_be", "name_ru"), "slug"]}),
         (
@@ -321,7 +270,12 @@ class PersonAdmin(CaseImportAdminMixin, CitingAdminMixin, ServiceAdmin):
     # After a save, dates that cannot all be right are warned of (prisoners.checks); never refused.
     def response_add(self, request, obj, post_url_continue=None):
         self.warn_of_implausible_dates(request, obj)
-        return super().response_add(request, obj, post_url_continue)
+        response = super().response_add(request, obj, post_url_continue)
+        other_buttons = {"_continue", "_addanother", "_saveasnew", IS_POPUP_VAR}
+        if response.status_code == 302 and not other_buttons & set(request.POST):
+            # A new person's facts are added next, one at a time, from their timeline.
+            return HttpResponseRedirect(reverse("admin:prisoners_person_timeline", args=[obj.pk]))
+        return response
 
     def response_change(self, request, obj):
         self.warn_of_implausible_dates(request, obj)
@@ -447,7 +401,7 @@ class CaseAdmin(ServiceAdmin):
 
 
 @admin.register(Defendant)
-class DefendantAdmin(CitingAdminMixin, ServiceAdmin):
+class DefendantAdmin(ReturnsToTimelineMixin, CitingAdminMixin, ServiceAdmin):
     list_display = ["person", "case", "note"]
     search_fields = ["person__display_name", "person__name_variants__text", "case__title", "case__case_number"]
     autocomplete_fields = ["person", "case"]
@@ -469,8 +423,8 @@ class FacilityAdmin(ServiceAdmin):
     search_fields = ["name", "city"]
 
 
-class FactAdmin(CitingAdminMixin, ServiceAdmin):
-    """A single fact about a person, edited on its own page with its citations."""
+class FactAdmin(ReturnsToTimelineMixin, CitingAdminMixin, ServiceAdmin):
+    """A single fact about a person, edited on its own page with its citations (opened from the timeline)."""
 
     form = CitedFactForm
     inlines = [CitationInline]
@@ -504,7 +458,25 @@ class CustodyPeriodAdmin(FactAdmin):
     fields = ["person", "facility", "start", "end", "note", *CITE_FIELDS]
 
 
-class DefendantFactAdmin(CitingAdminMixin, ServiceAdmin):
+@admin.register(NameVariant)
+class NameVariantAdmin(HiddenFromIndexMixin, FactAdmin):
+    list_display = ["text", "person", "kind", "is_private"]
+    list_filter = ["kind", "script", "is_private"]
+    search_fields = ["text", "person__display_name"]
+    fields = ["person", "text", "language", "script", "kind", "is_private", *CITE_FIELDS]
+
+
+@admin.register(ExternalIdentifier)
+class ExternalIdentifierAdmin(HiddenFromIndexMixin, ReturnsToTimelineMixin, ServiceAdmin):
+    list_display = ["value", "scheme", "person"]
+    list_filter = ["scheme"]
+    list_select_related = ["person"]
+    search_fields = ["value", "person__display_name"]
+    autocomplete_fields = ["person"]
+    fields = ["person", "scheme", "value"]
+
+
+class DefendantFactAdmin(ReturnsToTimelineMixin, CitingAdminMixin, ServiceAdmin):
     form = CitedFactForm
     inlines = [CitationInline]
     autocomplete_fields = ["defendant"]

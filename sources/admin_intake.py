@@ -5,9 +5,11 @@ from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils.html import format_html
 from django.utils.translation import gettext as _
 
 from prisoners.models import Person
+from prisoners.services import person_ids_of
 
 from .archive import source_queue_fetch
 from .forms import IntakeFactForm, IntakeStartForm
@@ -82,11 +84,21 @@ class SourceIntakeAdminMixin:
                 form.offer_recorded(recorded.repeats)
             else:
                 if data["repeat_choice"] and data["repeat_choice"] != REPEAT_SEPARATE:
-                    messages.success(request, _("Added as one more citation of: %(fact)s") % {"fact": fact})
+                    saved = _("Added as one more citation of: %(fact)s") % {"fact": fact}
                 else:
-                    messages.success(request, _("Saved with its citation: %(fact)s") % {"fact": fact})
+                    saved = _("Saved with its citation: %(fact)s") % {"fact": fact}
+                messages.success(request, self._with_timeline_link(saved, fact))
                 return redirect("admin:sources_source_intake", pk=source.pk)
         return self._intake_page(request, source, marks, form)
+
+    def _with_timeline_link(self, message: str, fact):
+        """The message, with a link to the timeline of the person the fact is about, to check or go on there."""
+        person = Person.objects.filter(pk__in=person_ids_of(fact)).first()
+        if person is None:
+            return message
+        url = reverse("admin:prisoners_person_timeline", args=[person.pk])
+        label = _("Open the timeline of %(name)s") % {"name": person.display_name}
+        return format_html('{} <a href="{}" class="timeline-link">{}</a>', message, url, label)
 
     def _record(self, request, source, data):
         return intake_record_fact(

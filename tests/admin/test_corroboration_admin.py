@@ -2,6 +2,7 @@
 
 import pytest
 from django.urls import reverse
+from django.utils.http import urlencode
 
 from prisoners.models import Release, ReleaseType
 from sources.models import Certainty, Citation
@@ -63,26 +64,23 @@ def test_a_release_on_another_day_is_saved_without_asking(editor_client, recorde
     assert Release.objects.count() == 2
 
 
-def test_on_the_person_page_a_repeated_release_row_cites_the_recorded_one(editor_client, recorded):
-    from tests.admin.test_person_admin import change_url, form_data
-
-    url = change_url(recorded.person)
-    data = form_data(editor_client, url)
-    row = data["releases-TOTAL_FORMS"]
+def test_from_the_timeline_a_repeated_release_cites_the_recorded_one_and_returns_there(editor_client, recorded):
+    person = recorded.person
+    timeline = reverse("admin:prisoners_person_timeline", args=[person.pk])
+    url = f"{ADD_URL}?{urlencode({'person': person.pk, 'next': timeline})}"
     source = SourceFactory()
-    new_row = {
-        "date": "2025-12",
-        "release_type": ReleaseType.PARDON,
-        "cite_source": source.pk,
-        "cite_quote": "pardoned in December",
-        "cite_certainty": Certainty.CONFIRMED,
-    }
-    data.update({f"releases-{row}-{name}": value for name, value in new_row.items()})
-    data["releases-TOTAL_FORMS"] = row + 1
+    data = release_form(
+        person,
+        source,
+        date="2025-12",
+        release_type=ReleaseType.PARDON,
+        cite_quote="pardoned in December",
+        cite_certainty=Certainty.CONFIRMED,
+    )
     asked = editor_client.post(url, data)
     assert asked.status_code == 200 and "already recorded" in asked.content.decode()
-    data[f"releases-{row}-repeat_choice"] = str(recorded.pk)
-    assert editor_client.post(url, data).status_code == 302
-    assert Release.objects.filter(person=recorded.person).count() == 1
+    cited = editor_client.post(url, {**data, "repeat_choice": str(recorded.pk)})
+    assert cited.status_code == 302 and cited["Location"] == timeline
+    assert Release.objects.filter(person=person).count() == 1
     citation = Citation.objects.get(source=source)
     assert (citation.object_id, citation.certainty, citation.claim) == (recorded.pk, Certainty.CONFIRMED, "")

@@ -15,6 +15,8 @@ pytestmark = pytest.mark.django_db
 
 FACTORIES = {
     p.Person: pf.PersonFactory,
+    p.NameVariant: pf.NameVariantFactory,
+    p.ExternalIdentifier: pf.ExternalIdentifierFactory,
     p.Case: pf.CaseFactory,
     p.Defendant: pf.DefendantFactory,
     p.LegalArticle: pf.LegalArticleFactory,

@@ -62,6 +62,8 @@ EDITED = "changed in the permission matrix"
 
 FACTORIES = {
     "prisoners.Person": pf.PersonFactory,
+    "prisoners.NameVariant": pf.NameVariantFactory,
+    "prisoners.ExternalIdentifier": pf.ExternalIdentifierFactory,
     "prisoners.Case": pf.CaseFactory,
     "prisoners.Defendant": pf.DefendantFactory,
     "prisoners.LegalArticle": pf.LegalArticleFactory,
@@ -152,6 +154,9 @@ EXPECTED = {
     ("restore_version", "POST"): answers(FORBIDDEN, FORBIDDEN, DONE),
     ("object", "GET"): answers(*[Answer(302, writes=False)] * 3),  # on to the change page
     ("object", "POST"): answers(*[Answer(302, writes=False)] * 3),
+    # A person's facts, each linking to its own form; a page to read, never to post to.
+    ("timeline", "GET"): EVERY_STAFF_MEMBER,
+    ("timeline", "POST"): answers(*[Answer(405, writes=False)] * 3),
     ("intake_start", "GET"): answers(FORBIDDEN, PAGE, PAGE),
     ("intake_start", "POST"): answers(FORBIDDEN, DONE, DONE),
     ("intake", "GET"): answers(FORBIDDEN, PAGE, PAGE),
@@ -422,18 +427,23 @@ def stored(obj: models.Model, name: str):
 
 
 def free_text_field(model) -> str:
-    """A field of free text whose value decides nothing: what the matrix edits and restores."""
+    """A field of free text whose value decides nothing: what the matrix edits and restores.
+
+    Where every such field is part of a unique constraint (a name variant's text, an
+    identifier's value), one of those: the matrix edits one record, so nothing collides.
+    """
     constrained = {f.name for f in model._meta.fields if f.unique}
     for constraint in model._meta.constraints:
         constrained |= set(getattr(constraint, "fields", ()))
-    candidates = [
+    free_text = [
         f
         for f in model._meta.concrete_fields
         if f.editable
         and not f.choices
-        and f.name not in constrained
         and type(f) in (models.TextField, models.CharField)
+        and (f.max_length is None or f.max_length >= len(EDITED))
     ]
+    candidates = [f for f in free_text if f.name not in constrained] or free_text
     texts = [f for f in candidates if type(f) is models.TextField]
     assert candidates, f"{model._meta.label} has no free-text field to edit"
     return (texts or candidates)[0].name
@@ -555,6 +565,11 @@ def probe_object(model, method, asker):
     return Probe(change.removesuffix("change/"), anything_written(), {}, redirects_to=change)
 
 
+def probe_timeline(model, method, asker):
+    person = make(model)
+    return Probe(admin_url(model, "timeline", person.pk), anything_written(), {})
+
+
 def probe_intake_start(model, method, asker):
     title = "An article entered through the matrix"
     data = {"title": title, "text": "Someone was detained in July 2021."}
@@ -664,6 +679,7 @@ PROBES = {
     "simple_history": probe_history_form,
     "restore_version": probe_restore_version,
     "object": probe_object,
+    "timeline": probe_timeline,
     "intake_start": probe_intake_start,
     "intake": probe_intake,
     "fetch": probe_fetch,
@@ -993,6 +1009,13 @@ ATTACKS = {
         form_post(
             person_change(lambda w: w.private_variant.person),
             lambda page, w: {page.inline_key(w.private_variant, "is_private"): False},
+        ),
+        lambda w: is_public(NameVariant.objects.public(), w.private_variant),
+    ),
+    "name-variant-change-form-unticks-private": Attack(
+        "POST name variant change form, is_private unticked",
+        form_post(
+            lambda w: admin_url(NameVariant, "change", w.private_variant.pk), lambda page, w: {"is_private": False}
         ),
         lambda w: is_public(NameVariant.objects.public(), w.private_variant),
     ),

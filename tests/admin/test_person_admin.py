@@ -3,6 +3,7 @@
 import pytest
 from django.core.exceptions import PermissionDenied
 from django.urls import reverse
+from django.utils.http import urlencode
 
 from prisoners.models import Person, PublicationState, Status
 from prisoners.services import person_publish
@@ -42,61 +43,65 @@ def form_data(client, url, **fields):
     return data
 
 
-def test_a_researcher_adds_a_person_with_a_cited_event_and_the_status_follows(researcher_client, researcher):
+def add_fact_url(model_name, person):
+    """The add link of the person's timeline for a fact of this kind: the person prefilled, back to the timeline."""
+    timeline = reverse("admin:prisoners_person_timeline", args=[person.pk])
+    return f"{reverse(f'admin:prisoners_{model_name}_add')}?{urlencode({'person': person.pk, 'next': timeline})}"
+
+
+NO_CITATION_ROWS = {
+    "sources-citation-content_type-object_id-TOTAL_FORMS": 0,
+    "sources-citation-content_type-object_id-INITIAL_FORMS": 0,
+}
+
+
+def test_a_researcher_adds_a_person_then_a_cited_event_and_the_status_follows(researcher_client, researcher):
     source = SourceFactory()
-    data = form_data(
-        researcher_client,
-        ADD_URL,
-        display_name="Ales Bialiatski",
-        **{
-            "status_events-TOTAL_FORMS": 1,
-            "status_events-0-date": "2021-07",
-            "status_events-0-status": Status.DETAINED,
-            "status_events-0-cite_source": source.pk,
-            "status_events-0-cite_quote": "arrested in July 2021",
-            "status_events-0-cite_certainty": "confirmed",
+    response = researcher_client.post(ADD_URL, form_data(researcher_client, ADD_URL, display_name="Ales Bialiatski"))
+    person = Person.objects.get(display_name="Ales Bialiatski")
+    timeline = reverse("admin:prisoners_person_timeline", args=[person.pk])
+    assert response.status_code == 302 and response["Location"] == timeline
+
+    response = researcher_client.post(
+        add_fact_url("statusevent", person),
+        {
+            "person": person.pk,
+            "date": "2021-07",
+            "status": Status.DETAINED,
+            "cite_source": source.pk,
+            "cite_quote": "arrested in July 2021",
+            "cite_certainty": "confirmed",
+            **NO_CITATION_ROWS,
         },
     )
-    response = researcher_client.post(ADD_URL, data)
     assert response.status_code == 302, response.context and response.context["errors"]
+    assert response["Location"] == timeline
 
-    person = Person.objects.get(display_name="Ales Bialiatski")
+    person.refresh_from_db()
     assert person.publication_state == PublicationState.DRAFT
     assert person.current_status == Status.DETAINED
     event = person.status_events.get()
     citation = Citation.objects.get()
     assert (citation.content_object, citation.source, citation.quote) == (event, source, "arrested in July 2021")
     assert {record.history_user for record in person.history.all()} == {researcher}
+    assert {record.history_user for record in event.history.all()} == {researcher}
 
 
 def test_a_quote_without_a_source_is_refused_and_nothing_is_saved(researcher_client):
-    data = form_data(
-        researcher_client,
-        ADD_URL,
-        display_name="Nobody Yet",
-        **{
-            "status_events-TOTAL_FORMS": 1,
-            "status_events-0-date": "2021-07",
-            "status_events-0-status": Status.DETAINED,
-            "status_events-0-cite_quote": "arrested in July 2021",
-        },
-    )
-    response = researcher_client.post(ADD_URL, data)
+    person = PersonFactory(publication_state=PublicationState.DRAFT)
+    data = {"person": person.pk, "date": "2021-07", "status": Status.DETAINED, "cite_quote": "arrested in July 2021"}
+    response = researcher_client.post(add_fact_url("statusevent", person), {**data, **NO_CITATION_ROWS})
     assert response.status_code == 200
     assert "Choose the source this quote comes from." in response.content.decode()
-    assert not Person.objects.exists()
+    assert not person.status_events.exists() and not Citation.objects.exists()
 
 
 def test_an_unreadable_date_is_refused_with_a_helpful_message(researcher_client):
-    data = form_data(
-        researcher_client,
-        ADD_URL,
-        display_name="Someone",
-        **{"status_events-TOTAL_FORMS": 1, "status_events-0-date": "Mayish 2020", "status_events-0-status": "detained"},
-    )
-    response = researcher_client.post(ADD_URL, data)
+    person = PersonFactory(publication_state=PublicationState.DRAFT)
+    data = {"person": person.pk, "date": "Mayish 2020", "status": Status.DETAINED}
+    response = researcher_client.post(add_fact_url("statusevent", person), {**data, **NO_CITATION_ROWS})
     assert "12.05.2021 (day.month.year), May 2020" in response.content.decode()
-    assert not Person.objects.exists()
+    assert not person.status_events.exists()
 
 
 def test_a_researcher_cannot_publish_by_editing_the_form(researcher_client):

@@ -7,6 +7,7 @@ from django import forms
 from django.contrib import admin
 from django.core.exceptions import ValidationError
 from django.forms import modelform_factory
+from django.urls import reverse
 from django.utils.translation import override
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -315,18 +316,30 @@ def test_a_chosen_widget_that_is_no_text_input_is_kept():
 def test_the_admin_stores_a_typed_date_as_edtf_and_shows_how_it_reads(editor_client):
     person = PersonFactory(display_name="Ales Bialiatski")
     url = change_url(person)
-    data = form_data(
-        editor_client,
-        url,
-        birth_date="25.09.1962",
-        **{"status_events-TOTAL_FORMS": 1, "status_events-0-date": "летом 2021", "status_events-0-status": "detained"},
-    )
+    data = form_data(editor_client, url, birth_date="25.09.1962")
     response = editor_client.post(url, {**data, "_continue": "1"})
+    assert response.status_code == 302, response.context and response.context["errors"]
+    # A status event is entered on its own form, opened from the person's timeline.
+    event_url = reverse("admin:prisoners_statusevent_add")
+    response = editor_client.post(
+        event_url,
+        {
+            "person": person.pk,
+            "date": "летом 2021",
+            "status": "detained",
+            "sources-citation-content_type-object_id-TOTAL_FORMS": 0,
+            "sources-citation-content_type-object_id-INITIAL_FORMS": 0,
+        },
+    )
     assert response.status_code == 302, response.context and response.context["errors"]
 
     person.refresh_from_db()
     assert (person.birth_date, person.birth_date_earliest) == ("1962-09-25", D(1962, 9, 25))
-    assert person.status_events.get().date == "2021-22"
+    event = person.status_events.get()
+    assert event.date == "2021-22"
     page = editor_client.get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert 'value="1962-09-25"' in page and ">25 September 1962</small>" in page
-    assert 'value="2021-22"' in page and ">summer 2021</small>" in page
+    event_page = editor_client.get(
+        reverse("admin:prisoners_statusevent_change", args=[event.pk]), HTTP_ACCEPT_LANGUAGE="en"
+    ).content.decode()
+    assert 'value="2021-22"' in event_page and ">summer 2021</small>" in event_page
