@@ -15,6 +15,7 @@ from rest_framework.views import APIView
 from sources.models import Citation, Source
 
 from .filters import PersonApiFilter
+from .freshness import person_state, public_etag, public_response, public_state
 from .models import Charge, CustodyPeriod, Defendant, Person, Release, ReleaseGroup, Sentence, StatusEvent
 from .presentation import exported_dates, with_exported_dates
 
@@ -89,7 +90,7 @@ class CitationSerializer(serializers.ModelSerializer):
 
 
 def _public_citations(fact):
-    # Prefetched through Citation.objects.publishable() by PersonQuerySet.with_cited_record().
+    # Attached by PersonQuerySet.with_cited_record(): the fact's public citations only (cited_record_attach).
     return fact.citations.all()
 
 
@@ -325,7 +326,25 @@ class SourceSerializer(serializers.ModelSerializer):
 # --- Views ------------------------------------------------------------------------------------
 
 
-class PersonList(generics.ListAPIView):
+class PublicRecordView:
+    """A view of the public record: its ETag answers 304 until something public changes (prisoners.freshness).
+
+    The ETag is made after content negotiation, so JSON and the browsable page differ, and
+    after throttling, so a revalidation counts like any request. DRF adds `Vary: Accept`.
+    """
+
+    def public_state(self, request, **kwargs):
+        return public_state(request)
+
+    def etag(self, request, *args, **kwargs) -> str | None:
+        state = self.public_state(request, **kwargs)
+        return None if state is None else public_etag(request, state, request.accepted_renderer.format)
+
+    def get(self, request, *args, **kwargs):
+        return public_response(self.etag)(super().get)(request, *args, **kwargs)
+
+
+class PersonList(PublicRecordView, generics.ListAPIView):
     """Published people, with exactly the filters and `q` of /prisoners/."""
 
     serializer_class = PersonSerializer
@@ -341,15 +360,18 @@ class PersonList(generics.ListAPIView):
         return super().filter_queryset(queryset).order_by("pk")
 
 
-class PersonDetail(generics.RetrieveAPIView):
+class PersonDetail(PublicRecordView, generics.RetrieveAPIView):
     serializer_class = PersonDetailSerializer
     lookup_field = "slug"
+
+    def public_state(self, request, **kwargs):
+        return person_state(kwargs["slug"])  # None (no ETag) when the person is not public: a 404
 
     def get_queryset(self):
         return with_exported_dates(Person.objects.public().with_cited_record())
 
 
-class ReleaseGroupList(generics.ListAPIView):
+class ReleaseGroupList(PublicRecordView, generics.ListAPIView):
     serializer_class = ReleaseGroupSerializer
     pagination_class = ByIdCursor
 
@@ -360,7 +382,7 @@ class ReleaseGroupList(generics.ListAPIView):
         )
 
 
-class SourceList(generics.ListAPIView):
+class SourceList(PublicRecordView, generics.ListAPIView):
     serializer_class = SourceSerializer
     pagination_class = ByIdCursor
 
@@ -368,14 +390,17 @@ class SourceList(generics.ListAPIView):
         return Source.objects.public()
 
 
-class StatsView(APIView):
+class StatsView(PublicRecordView, APIView):
     """Counts computed from the records: in custody on a day, monthly series, breakdowns."""
 
     @extend_schema(
         parameters=[OpenApiParameter("on", OpenApiTypes.DATE, description="Day to count (default: today)")],
         responses={200: OpenApiTypes.OBJECT},
     )
-    def get(self, request):
+    def get(self, request, *args, **kwargs):
+        return public_response(self.etag)(self._stats)(request)
+
+    def _stats(self, request):
         from .stats import stats_summary
 
         text = one_query_value(request, "on")

@@ -1,9 +1,11 @@
 """The public list's filters: every parameter maps to one PersonQuerySet predicate."""
 
+from dataclasses import dataclass
 from functools import cached_property
 
 import django_filters
 from django import forms
+from django.core.cache import cache
 from django.db.models import F
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
@@ -12,6 +14,7 @@ from drf_spectacular.utils import extend_schema_field
 
 from .articles import ArticleReference, article_reference
 from .collation import sort_key_field
+from .freshness import PublicState, code_version, public_state
 from .models import Charge, Gender, LegalArticle, Person, Region, ReleaseGroup, ReleaseType, Status
 
 DATE_INPUT = forms.DateInput(attrs={"type": "date"})
@@ -41,6 +44,34 @@ DATE_INPUTS = (
     ("detained_after", "id_detained_0", _("Detained from")),
     ("detained_before", "id_detained_1", _("Detained until")),
 )
+# Entries of an older public state are never read again; this only bounds how long they stay.
+CHOICES_CACHE_SECONDS = 24 * 60 * 60
+
+
+@dataclass(frozen=True)
+class ListChoices:
+    """What the list's form offers that is read from the records."""
+
+    release_groups: list[tuple[str, str]]  # (slug, name) of each public group
+    articles: list[LegalArticle]  # each article a public charge is brought under
+
+
+def list_choices(state: PublicState) -> ListChoices:
+    """The form's choices for the public record in `state`: read once, then from the cache until it changes.
+
+    Keyed by the public state, so any public change (a group renamed, a charge added, a person
+    withdrawn) reads them again. Articles are kept as records: their labels are made in the
+    reader's language (LegalArticle.title_in) each time.
+    """
+    key = f"prisoners:list-choices:{code_version()}:{state.token}"
+    choices = cache.get(key)
+    if choices is None:
+        choices = ListChoices(
+            release_groups=list(ReleaseGroup.objects.public().values_list("slug", "name")),
+            articles=list(LegalArticle.objects.filter(pk__in=Charge.objects.public().values("article"))),
+        )
+        cache.set(key, choices, CHOICES_CACHE_SECONDS)
+    return choices
 
 
 class ListQueryForm(forms.Form):
@@ -212,8 +243,8 @@ class PersonFilter(django_filters.FilterSet):
     @cached_property
     def article_suggestions(self) -> list[tuple[str, str]]:
         """(value, label) for each article a public charge is brought under: the article field's suggestions."""
-        in_use = LegalArticle.objects.filter(pk__in=Charge.objects.public().values("article"))
-        return [(str(ArticleReference(article.article, article.part)), str(article)) for article in in_use]
+        articles = self.choices.articles
+        return [(str(ArticleReference(article.article, article.part)), str(article)) for article in articles]
 
     def active_filters(self) -> list[tuple[str, str]]:
         """(description, query string without it) for each filter value in use, to show and remove.
@@ -256,7 +287,9 @@ class PersonFilter(django_filters.FilterSet):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        groups = [("", "---------"), *ReleaseGroup.objects.public().values_list("slug", "name")]
+        # The request's public state, which its ETag was made from (no second query).
+        self.choices = list_choices(public_state(self.request))
+        groups = [("", "---------"), *self.choices.release_groups]
         self.form.fields["release_group"].widget.choices = groups
         self.filters["release_group"].extra["choices"] = groups
 

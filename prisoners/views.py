@@ -13,6 +13,7 @@ from sources.footnotes import Footnotes
 from sources.models import Certainty, Citation
 
 from .filters import PersonFilter
+from .freshness import person_state, public_etag, public_record_etag, public_response
 from .models import Person, Release, ReleaseGroup
 from .presentation import CSV_COLUMNS, csv_row, export_row, person_json_ld, profile_url_prefix, with_exported_dates
 from .throttling import downloads_throttled
@@ -22,6 +23,7 @@ PAGE_SIZES = (10, 25, 50, 100)
 FILTERS_REFUSED = gettext_noop("This list cannot be downloaded: a filter value cannot be read.")
 
 
+@public_response(public_record_etag)
 def home(request):
     people = Person.objects.public()
     return render(
@@ -34,6 +36,12 @@ def home(request):
     )
 
 
+def _about_etag(request) -> str:
+    # Nothing here is read from the records; the address comes from the settings.
+    return public_etag(request, None, settings.CORRECTIONS_EMAIL)
+
+
+@public_response(_about_etag)
 def about(request):
     return render(
         request,
@@ -42,8 +50,9 @@ def about(request):
     )
 
 
+@public_response(public_record_etag)
 def person_list(request):
-    filterset = PersonFilter(request.GET, queryset=Person.objects.public())
+    filterset = PersonFilter(request.GET, queryset=Person.objects.public(), request=request)
     requested = request.GET.get("per_page", "")
     # isdecimal() alone admits digits like "²" that int() refuses; ASCII digits only.
     per_page = int(requested) if requested.isascii() and requested.isdecimal() else 25
@@ -76,7 +85,7 @@ def _filters_refused(filterset) -> HttpResponseBadRequest:
 @downloads_throttled
 def person_list_csv(request):
     """The filtered public list as CSV, streamed row by row so memory stays flat."""
-    filterset = PersonFilter(request.GET, queryset=Person.objects.public())
+    filterset = PersonFilter(request.GET, queryset=Person.objects.public(), request=request)
     if not filterset.is_valid():
         return _filters_refused(filterset)
     people = with_exported_dates(filterset.qs)
@@ -94,7 +103,7 @@ def person_list_csv(request):
 @downloads_throttled
 def person_list_json(request):
     """The filtered public list as a JSON array, streamed row by row so memory stays flat."""
-    filterset = PersonFilter(request.GET, queryset=Person.objects.public())
+    filterset = PersonFilter(request.GET, queryset=Person.objects.public(), request=request)
     if not filterset.is_valid():
         return _filters_refused(filterset)
     people = with_exported_dates(filterset.qs)
@@ -117,6 +126,12 @@ def _cited(lookup: str) -> Prefetch:
     return Prefetch(lookup, queryset=Citation.objects.publishable().select_related("source"))
 
 
+def _person_etag(request, slug) -> str | None:
+    state = person_state(slug)
+    return None if state is None else public_etag(request, state)
+
+
+@public_response(_person_etag)
 def person_detail(request, slug):
     people = Person.objects.public().with_cited_record()
     person = get_object_or_404(people, slug=slug)
@@ -132,6 +147,7 @@ def person_detail(request, slug):
     )
 
 
+@public_response()
 def person_photo(request, slug):
     """Photos are served only for people the requester may see, never from a public directory."""
     person = get_object_or_404(Person.objects.visible_to(request.user), slug=slug)
@@ -146,6 +162,7 @@ def person_photo(request, slug):
     return response
 
 
+@public_response(public_record_etag)
 def release_group_detail(request, slug):
     group = get_object_or_404(ReleaseGroup.objects.public().prefetch_related(_cited("citations")), slug=slug)
     releases = list(

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
 from . import charts
+from .freshness import public_record_etag, public_response
 from .stats import stats_summary
 
 NO_FUTURE_DAY = gettext_lazy("Choose a day no later than today.")
@@ -147,6 +148,7 @@ def range_sentence(summary: dict) -> str:
     ) % {"least": least, "most": most, "open": most - least}
 
 
+@public_response(public_record_etag)
 def stats(request):
     today = timezone.localdate()
     form = StatsDayForm({"on": request.GET.get("on") or today.isoformat()})

@@ -12,6 +12,17 @@ def _no_language_left_active():
     translation.deactivate()
 
 
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    """Cached pages are keyed by the public state (prisoners.freshness); two tests with the same
+    frozen time and counts must not read each other's pages."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
+
+
 def _staff_in(group_name: str, username: str) -> User:
     user = User.objects.create_user(username=username, password="not-used-in-tests", is_staff=True)
     user.groups.add(Group.objects.get(name=group_name))

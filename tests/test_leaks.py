@@ -90,6 +90,7 @@ from prisoners.models import (
 )
 from prisoners.roles import SYSTEM
 from prisoners.services import person_delete, person_status_refresh
+from prisoners.sitemaps import SITEMAPS
 from sources.models import Citation, Document, Snapshot, Source
 from tests.prisoners.factories import (
     CaseFactory,
@@ -804,7 +805,15 @@ URL_FILLERS = {
         *(reverse("sources:document_file", kwargs={"pk": d.pk}) for d, _public in w.documents),
         reverse("sources:document_file", kwargs={"pk": 999_999}),
     ],
-    "sitemap": lambda w: [reverse("sitemap"), reverse("sitemap") + "?p=2"],
+    "sitemap": lambda w: [reverse("sitemap")],
+    "sitemap_section": lambda w: [
+        *(
+            reverse("sitemap_section", kwargs={"section": section}) + page
+            for section in SITEMAPS
+            for page in ("", "?p=2")
+        ),
+        reverse("sitemap_section", kwargs={"section": "no-such-section"}),
+    ],
     "api:person-list": lambda w: _api_list(reverse("api:person-list"), w),
     "api:person-detail": lambda w: [
         *(reverse("api:person-detail", kwargs={"slug": p.person.slug}) for p in w.people),
@@ -1091,8 +1100,11 @@ def _model_check(world: World, fetched: dict[str, dict[str, Fetched]]) -> None:
     for document, public in world.documents:
         _status(fetched, reverse("sources:document_file", kwargs={"pk": document.pk}), 200 if public else 404)
 
-    sitemap = _any(fetched, reverse("sitemap")).body.decode()
+    sections = URL_FILLERS["sitemap_section"](world)
+    sitemap = "".join(_any(fetched, url).body.decode() for url in sections)
     listed = {urlsplit(loc).path for loc in re.findall(r"<loc>(.*?)</loc>", sitemap)}
+    indexed = re.findall(r"<loc>(.*?)</loc>", _any(fetched, reverse("sitemap")).body.decode())
+    assert {urlsplit(loc).path for loc in indexed} == {urlsplit(url).path for url in sections[:-1]}
     assert {p.person.get_absolute_url() for p in world.public_people} <= listed
     for path in listed & set(fetched):
         _status(fetched, path, 200)
@@ -1215,6 +1227,12 @@ def test_a_public_route_the_leak_test_cannot_fill_fails_it():
 
 def test_every_route_outside_the_admin_and_staff_login_is_fetched():
     names = {route.name for route in public_routes()}
-    assert {"prisoners:person_detail", "api:person-detail", "sources:document_file", "sitemap"} <= names
+    assert {
+        "prisoners:person_detail",
+        "api:person-detail",
+        "sources:document_file",
+        "sitemap",
+        "sitemap_section",
+    } <= names
     assert not any(name.startswith(("admin:", "two_factor:")) for name in names)
     assert {route.name for route in public_routes() if route.parameters} <= set(URL_FILLERS)

@@ -7,6 +7,7 @@ from django.core.management import call_command
 
 from prisoners.demo import DRAFT_PERSON_SLUG, PRIVATE_NOTE_MARKER, RESTRICTED_DOCUMENT_TITLE
 from prisoners.models import Person, ReleaseGroup
+from prisoners.sitemaps import SITEMAPS
 from sources.models import Document, Source
 
 pytestmark = pytest.mark.django_db
@@ -27,12 +28,18 @@ def public_urls():
     yield "/prisoners/export.csv"
     yield "/prisoners/export.csv?status=disappeared"
     yield "/sitemap.xml"
+    yield from sitemap_pages()
     for person in Person.objects.all():
         yield person.get_absolute_url()
     for group in ReleaseGroup.objects.all():
         yield group.get_absolute_url()
     for source in Source.objects.all():
         yield source.get_absolute_url()
+
+
+def sitemap_pages():
+    """The sections of the sitemap index: with the demo's few records, one page each."""
+    return [f"/sitemap-{section}.xml" for section in SITEMAPS]
 
 
 def body(response):
@@ -71,7 +78,8 @@ def test_the_draft_person_and_the_restricted_file_are_404_like_unknown_ones(clie
 
 
 def test_the_sitemap_lists_only_public_pages(client, demo):
-    listed = set(re.findall(r"<loc>http://testserver(.*?)</loc>", body(client.get("/sitemap.xml"))))
+    sitemap = "".join(body(client.get(page)) for page in sitemap_pages())
+    listed = set(re.findall(r"<loc>http://testserver(.*?)</loc>", sitemap))
     assert {p.get_absolute_url() for p in Person.objects.public()} <= listed
     assert f"/prisoners/{DRAFT_PERSON_SLUG}/" not in listed
     for url in listed:

@@ -119,6 +119,7 @@ def test_no_cookie_on_the_api_its_docs_the_browsable_api_or_the_sitemap(demo):
         "/api/v1/docs/",
         "/api/v1/schema/",
         "/sitemap.xml",
+        "/sitemap-people.xml",
     ]:
         response = client.get(url)
         assert response.status_code == 200, url
@@ -174,7 +175,7 @@ def test_the_old_language_switch_is_gone():
 
 def test_the_sitemap_lists_every_language_version_with_its_alternates():
     person = PersonFactory()
-    xml = Client().get("/sitemap.xml").content.decode()
+    xml = Client().get("/sitemap-people.xml").content.decode() + Client().get("/sitemap-pages.xml").content.decode()
     path = person.get_absolute_url()
     locations = set(re.findall(r"<loc>(.*?)</loc>", xml))
     assert {HOST + prefix + path for prefix in PREFIXES.values()} <= locations

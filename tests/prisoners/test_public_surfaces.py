@@ -32,7 +32,7 @@ def test_a_release_group_of_unpublished_people_only_is_nowhere_public(client, dr
     assert client.get(reverse("prisoners:release_group_detail", args=["quiet-release"])).status_code == 404
     assert "Quiet Release" not in client.get(reverse("prisoners:person_list")).content.decode()
     assert "quiet-release" not in client.get("/api/v1/releases/").content.decode()
-    assert "quiet-release" not in client.get("/sitemap.xml").content.decode()
+    assert "quiet-release" not in client.get("/sitemap-releases.xml").content.decode()
     # A hidden group's slug answers exactly as a slug that does not exist.
     hidden_answer = client.get("/api/v1/prisoners/", {"release_group": "quiet-release"})
     unknown_answer = client.get("/api/v1/prisoners/", {"release_group": "no-such-group"})

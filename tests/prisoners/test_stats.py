@@ -369,8 +369,9 @@ def test_chart_labels_are_escaped_and_charts_are_accessible_images():
 
 
 def test_the_stats_page_shows_the_count_charts_and_tables_in_few_queries(client, demo, django_assert_max_num_queries):
-    # The range (2), 8 for the series (see monthly_series), 1 per breakdown (3): 13 at any data size.
-    with django_assert_max_num_queries(13):
+    # The public state for the ETag (1), the range (2), 8 for the series (see monthly_series),
+    # 1 per breakdown (3): 14 at any data size.
+    with django_assert_max_num_queries(14):
         response = client.get(reverse("prisoners:stats"), {"on": "2025-06-22"})
     assert response.status_code == 200
     html = response.content.decode()
@@ -397,6 +398,17 @@ def test_the_stats_page_defaults_to_today_and_rejects_unreadable_or_future_days(
         assert response.status_code == 200
         assert 'class="errorlist' in response.content.decode()
         assert response.context["day"] == today
+
+
+def test_the_stats_page_and_api_answer_a_revalidation_with_304_in_one_query(client, demo, django_assert_num_queries):
+    for url in (reverse("prisoners:stats") + "?on=2025-06-22", reverse("api:stats") + "?on=2025-06-22"):
+        first = client.get(url)
+        assert first.status_code == 200 and "public" in first["Cache-Control"]
+        with django_assert_num_queries(1):
+            again = client.get(url, HTTP_IF_NONE_MATCH=first["ETag"])
+        assert again.status_code == 304 and again.content == b""
+        other_day = client.get(url.replace("2025-06-22", "2025-06-20"), HTTP_IF_NONE_MATCH=first["ETag"])
+        assert other_day.status_code == 200
 
 
 def test_the_stats_page_is_linked_from_every_page(client, db):

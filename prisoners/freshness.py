@@ -1,0 +1,195 @@
+"""How fresh public responses are: their ETags and Cache-Control, and the keys of caches of public data.
+
+Every change a reader can see moves `Person.public_updated_at` of the people whose pages show it
+(prisoners.services: a fact, a citation, a case or a release group moves its people), and a
+person leaving public view leaves the count of public people. So that count and the latest
+change, read in one query (public_state), change whenever anything public does; an ETag or a
+cache key made of them never outlives what it describes. Both are read from public rows only:
+nothing in them moves when someone edits a draft or a private note.
+
+Anonymous readers get `Cache-Control: public, max-age=60` and an ETag, so a browser or a CDN
+serves them and then asks again with If-None-Match, answered 304 after that one query and
+without running the view. Whoever is logged in gets `private, no-store`: a shared cache must
+never keep what a member of staff was sent. (No Last-Modified: a person withdrawn or deleted
+leaves no date behind, so a date alone could call a list that still names them fresh.)
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from dataclasses import dataclass
+from functools import cache, wraps
+from pathlib import Path
+
+import django
+from django.conf import settings
+from django.contrib.auth import SESSION_KEY
+from django.db.models import Count, Max, Q
+from django.utils import timezone
+from django.utils.cache import patch_cache_control
+from django.utils.translation import get_language
+from django.views.decorators.http import condition
+
+from sources.models import Document
+
+from .models import Defendant, Person
+
+# How long a browser or a CDN may serve a public response before asking again.
+PUBLIC_MAX_AGE = 60
+# What renders a response, for code_version(): a deployment that changes any of it changes every ETag.
+RENDERING_DIRECTORIES = ("casetracker", "prisoners", "sources", "templates", "locale", "static")
+RENDERING_SUFFIXES = frozenset({".py", ".html", ".txt", ".xml", ".mo", ".css", ".js", ".svg"})
+
+
+@dataclass(frozen=True)
+class PublicState:
+    """A fingerprint of what readers can see: how many public people there are and their latest public change."""
+
+    people: int
+    changed_at: dt.datetime | None
+
+    @property
+    def token(self) -> str:
+        return f"{self.people}.{self.changed_at.isoformat() if self.changed_at else '-'}"
+
+
+def public_state(request=None) -> PublicState:
+    """The fingerprint of the whole public record, in one query; read once per request when given one.
+
+    The count reads every public person's row (as the list's own count does): only it shows a
+    person leaving public view, which moves no date. Once leaving stamps public_updated_at too,
+    the latest stamp over all people says everything, from one index entry.
+    """
+    # A DRF Request reads attributes it lacks from its HttpRequest, so the view's and its filters' agree.
+    state = getattr(request, "_public_state", None)
+    if state is None:
+        values = Person.objects.public().aggregate(people=Count("pk"), changed_at=Max("public_updated_at"))
+        state = PublicState(**values)
+        if request is not None:
+            request._public_state = state
+    return state
+
+
+def public_last_modified() -> dt.datetime | None:
+    """The latest change readers could see, of a person or anything on their pages (a group, a case, a citation).
+
+    Moves with every public change except a person leaving public view, which leaves no date:
+    where a response could still name that person, validate with public_state() (public_etag).
+    """
+    return public_state().changed_at
+
+
+def person_state(slug: str) -> PublicState | None:
+    """The fingerprint of one person's profile (page and API), in one query; None when they are not public.
+
+    Their page also names the public co-defendants of their cases, and their documents are
+    public only while all the documents' people are, so those people count too: one of them
+    renamed, withdrawn or published changes it.
+    """
+    cases = Defendant.objects.filter(person__slug=slug).values("case")
+    documents = Document.people.through.objects.filter(person__slug=slug).values("document")
+    # A union of small id lists, each read by index (an OR of subqueries would scan everyone).
+    shown = (
+        Person.objects.filter(slug=slug)
+        .order_by()
+        .values("pk")
+        .union(
+            Defendant.objects.filter(case__in=cases).order_by().values("person"),
+            Document.people.through.objects.filter(document__in=documents).order_by().values("person"),
+        )
+    )
+    values = (
+        Person.objects.public()
+        .filter(pk__in=shown)
+        .aggregate(found=Count("pk", filter=Q(slug=slug)), people=Count("pk"), changed_at=Max("public_updated_at"))
+    )
+    return PublicState(values["people"], values["changed_at"]) if values.pop("found") else None
+
+
+@cache
+def code_version() -> str:
+    """A digest of the templates, translations, static files and code that render responses, read once per process."""
+    digest = hashlib.sha256(django.get_version().encode())
+    base = Path(settings.BASE_DIR)
+    for directory in RENDERING_DIRECTORIES:
+        for path in sorted((base / directory).rglob("*")):
+            if path.suffix in RENDERING_SUFFIXES and path.is_file() and "migrations" not in path.parts:
+                digest.update(str(path.relative_to(base)).encode())
+                digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def public_etag(request, state: PublicState | None, *parts) -> str:
+    """A weak ETag for a public response: what it shows (`state`, `parts`), in which form, for which URL and day.
+
+    The URL brings the host, the query string (filters, sort, page) and the language prefix;
+    the active language is added for the API and the sitemaps, which follow Accept-Language;
+    the day for what counts from today (an age, the last 12 months).
+    """
+    text = "\n".join(
+        [
+            code_version(),
+            state.token if state is not None else "",
+            request.build_absolute_uri(),
+            get_language() or "",
+            timezone.localdate().isoformat(),
+            *(str(part) for part in parts),
+        ]
+    )
+    return f'W/"{hashlib.sha256(text.encode()).hexdigest()[:32]}"'
+
+
+def public_record_etag(request, *args, **kwargs) -> str:
+    """The ETag of a response made from the public record at large (a list, the home page, a sitemap)."""
+    return public_etag(request, public_state(request))
+
+
+def is_signed_in(request) -> bool:
+    """Whether the request's session holds a logged-in user; reading it makes the response vary by cookie.
+
+    The session, not request.user: a DRF view replaces its request's user with its own, always
+    anonymous here. A reader without a cookie has an empty session, read without a query.
+    """
+    session = getattr(getattr(request, "_request", request), "session", None)
+    return session is not None and SESSION_KEY in session
+
+
+def public_response(etag_func=None):
+    """Decorate a public view: cacheable for anonymous readers, answered 304 while `etag_func` says unchanged.
+
+    `etag_func(request, *args, **kwargs)` returns the response's ETag (public_etag) or None for
+    none (a page that will be a 404). A logged-in user's response is `private, no-store`, with
+    no ETag, whatever the view shows them.
+    """
+
+    def decorator(view):
+        conditional = condition(etag_func=etag_func)(view) if etag_func else view
+
+        @wraps(view)
+        def wrapper(request, *args, **kwargs):
+            if is_signed_in(request):
+                return private_response(view(request, *args, **kwargs))
+            return _publicly_cacheable(conditional(request, *args, **kwargs))
+
+        return wrapper
+
+    return decorator
+
+
+def private_response(response):
+    """Mark `response` as for its one recipient: never kept by a shared cache or stored by the browser."""
+    if response.has_header("ETag"):
+        del response["ETag"]
+    patch_cache_control(response, private=True, no_store=True)
+    return response
+
+
+def _publicly_cacheable(response):
+    if response.cookies:  # a cookie is for one client (no reader is ever sent one)
+        return private_response(response)
+    if response.status_code in (200, 304):
+        patch_cache_control(response, public=True, max_age=PUBLIC_MAX_AGE)
+    elif response.has_header("ETag"):
+        del response["ETag"]  # an error page is not a representation to revalidate
+    return response

@@ -1,0 +1,124 @@
+"""The sitemap: an index of pages of at most 10,000 URLs, each served from the cache; every public person on one."""
+
+import re
+from urllib.parse import urlsplit
+
+import pytest
+from django.core.cache import cache
+from django.test import Client
+from django.utils import timezone
+
+from prisoners.models import Person, PublicationState
+from prisoners.roles import SYSTEM
+from prisoners.services import person_withdraw, record_save
+from prisoners.sitemaps import SITEMAPS, LanguagesSitemap
+from tests.prisoners.factories import PersonFactory
+
+pytestmark = pytest.mark.django_db
+
+HOST = "http://testserver"
+LANGUAGES = 3  # en, be, ru: each person has a URL in each
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def three_people_a_page(monkeypatch):
+    # Nine URLs a page: three people, each in three languages.
+    monkeypatch.setattr(LanguagesSitemap, "limit", 3 * LANGUAGES)
+
+
+def locations(xml: bytes | str) -> list[str]:
+    text = xml.decode() if isinstance(xml, bytes) else xml
+    return re.findall(r"<loc>(.*?)</loc>", text)
+
+
+def people_pages(client) -> list[str]:
+    return [url for url in locations(client.get("/sitemap.xml").content) if "/sitemap-people.xml" in url]
+
+
+def profile_paths(xml: bytes) -> list[str]:
+    """The English profile paths a sitemap page lists (each person once, whatever the languages)."""
+    return [path for path in (urlsplit(url).path for url in locations(xml)) if path.startswith("/prisoners/")]
+
+
+def test_the_index_lists_every_page_and_every_public_person_is_on_exactly_one(client, three_people_a_page):
+    people = [PersonFactory() for _ in range(7)]
+    PersonFactory(display_name="Unpublished Person", publication_state=PublicationState.DRAFT)
+
+    pages = people_pages(client)
+
+    assert pages == [f"{HOST}/sitemap-people.xml", f"{HOST}/sitemap-people.xml?p=2", f"{HOST}/sitemap-people.xml?p=3"]
+    listed = []
+    for url in pages:
+        response = client.get(url.removeprefix(HOST))
+        assert response.status_code == 200
+        assert len(locations(response.content)) <= 3 * LANGUAGES
+        listed += profile_paths(response.content)
+    assert sorted(listed) == sorted(person.get_absolute_url() for person in people)  # each once, all of them
+    assert client.get("/sitemap-people.xml", {"p": 4}).status_code == 404
+    assert b"unpublished" not in b"".join(client.get(url.removeprefix(HOST)).content for url in pages).lower()
+
+
+def test_a_page_holds_every_language_of_each_of_its_people(client, three_people_a_page):
+    person = [PersonFactory() for _ in range(4)][3]
+    second = client.get("/sitemap-people.xml", {"p": 2}).content.decode()
+    path = person.get_absolute_url()
+    assert {f"{HOST}{path}", f"{HOST}/be{path}", f"{HOST}/ru{path}"} <= set(locations(second))
+
+
+def test_pages_hold_at_most_ten_thousand_urls():
+    assert all(section.limit <= 10_000 for section in SITEMAPS.values())
+    assert SITEMAPS["people"]().paginator.per_page == 9_999  # whole people: 3,333 of them in three languages
+
+
+def test_the_index_names_every_section_and_only_those(client):
+    PersonFactory()
+    sections = {urlsplit(url).path for url in locations(client.get("/sitemap.xml").content)}
+    assert sections == {f"/sitemap-{section}.xml" for section in SITEMAPS}
+    assert all(client.get(path).status_code == 200 for path in sections)
+    assert client.get("/sitemap-nothing.xml").status_code == 404
+
+
+def test_a_page_is_rendered_once_then_served_from_the_cache(client, three_people_a_page, django_assert_num_queries):
+    for _ in range(7):
+        PersonFactory()
+    first = client.get("/sitemap-people.xml", {"p": 2})
+    with django_assert_num_queries(1):  # the public state, for the key: no count, no rows
+        again = client.get("/sitemap-people.xml", {"p": 2})
+    assert again.content == first.content and again["Content-Type"] == first["Content-Type"]
+    # The index: the state, the people's latest change, then how many people, groups and sources.
+    with django_assert_num_queries(5):
+        cold = Client().get("/sitemap.xml")
+    with django_assert_num_queries(1):
+        warm = Client().get("/sitemap.xml")
+    assert warm.content == cold.content
+
+
+def test_a_public_change_renders_the_pages_again(client, three_people_a_page):
+    people = [PersonFactory() for _ in range(7)]
+    withdrawn, renamed = people[4], people[5]
+    before = client.get("/sitemap-people.xml", {"p": 2}).content
+    assert withdrawn.get_absolute_url() in before.decode()
+
+    person_withdraw(acting_user=SYSTEM, person=withdrawn)
+    after = client.get("/sitemap-people.xml", {"p": 2}).content.decode()
+    assert withdrawn.get_absolute_url() not in after
+
+    renamed.slug = "a-new-slug"
+    record_save(acting_user=SYSTEM, obj=renamed)
+    assert (
+        "/prisoners/a-new-slug/"
+        in b"".join(client.get("/sitemap-people.xml", {"p": page}).content for page in (1, 2, 3)).decode()
+    )
+
+
+def test_entries_carry_the_day_of_the_last_public_change(client):
+    person = PersonFactory()
+    stamp = timezone.localtime(Person.objects.get(pk=person.pk).public_updated_at)
+    assert f"<lastmod>{stamp.date().isoformat()}</lastmod>" in client.get("/sitemap-people.xml").content.decode()
