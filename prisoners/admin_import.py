@@ -2,8 +2,12 @@
 
 PersonAdmin takes these views by inheriting CaseImportAdminMixin. Checking runs while the
 editor waits (a 10,000-row file takes about a second); applying runs in a Celery task
-(prisoners.imports.cases_import_task) while the page polls the job's progress record
+(prisoners.imports.cases_import_task) while the page polls the job's progress
 (static/casetracker/import_progress.js). The pages are templates/admin/prisoners/person/import_*.html.
+
+A new row whose person may already be recorded is flagged on the preview with a choice, kept
+by the job until the editor confirms: a new person, or one of the people recorded under a
+close name, to whom the row's facts are then added (prisoners.imports, `links`).
 
 The upload page describes the format: the columns come from prisoners.imports.COLUMNS, what
 each means and accepts from COLUMN_HELP here, and the example file is built from both.
@@ -37,10 +41,10 @@ from .imports import (
     YES,
     JobState,
     cases_file_check,
+    flagged_rows,
     import_job_create,
     import_job_start,
     import_job_status,
-    rows_likely_recorded,
 )
 from .models import Gender, LegalArticle, LegalCode, Region, ReleaseType, Status
 
@@ -48,7 +52,10 @@ DEFAULT_MAX_BYTES = 20 * 1024 * 1024
 # Errors listed on the preview; a wrongly encoded file can have one on every line.
 MAX_ERRORS_SHOWN = 1000
 FILE_TOO_LARGE = gettext_lazy("The file is larger than %(limit)d MB; split it into smaller files.")
-STATUS_FIELDS = ("state", "stage", "done", "total", "created", "updated", "error_count", "message")
+STATUS_FIELDS = ("state", "stage", "done", "total", "created", "updated", "linked", "error_count", "message")
+# The preview's choice for a flagged row that keeps it a new person; any other value is a person's pk.
+NEW_PERSON = "new"
+LINK_FIELD = "link-{line}"
 TEMPLATE_DIR = "admin/prisoners/person"
 EXAMPLE_FILE_NAME = "people-example.csv"
 
@@ -247,6 +254,41 @@ def example_csv() -> bytes:
     return ("\ufeff" + out.getvalue()).encode("utf-8")
 
 
+# --- Flagged rows: a new person, or one already recorded ------------------------------------------
+
+
+def link_offers(flagged: list[dict], chosen: dict[int, str]) -> list[dict]:
+    """The choice each flagged row offers, for the template, with what was chosen (a form sent again)."""
+    return [
+        {
+            "line": row["line"],
+            "name": row["name"],
+            "field": LINK_FIELD.format(line=row["line"]),
+            "new": chosen.get(row["line"]) == NEW_PERSON,
+            "people": [
+                {"pk": pk, "name": name, "chosen": chosen.get(row["line"]) == str(pk)} for pk, name in row["people"]
+            ],
+        }
+        for row in flagged
+    ]
+
+
+def links_chosen(flagged: list[dict], chosen: dict[int, str]) -> tuple[dict[int, int], bool]:
+    """{line: pk} of the rows linked to someone recorded, and whether a row was left without a choice.
+
+    Only a person the preview offered for that row can be chosen; anything else counts as no choice.
+    """
+    links, missing = {}, False
+    for row in flagged:
+        value = chosen.get(row["line"], "")
+        offered = {str(pk): pk for pk, _name in row["people"]}
+        if value in offered:
+            links[row["line"]] = offered[value]
+        elif value != NEW_PERSON:
+            missing = True
+    return links, missing
+
+
 # --- The views -----------------------------------------------------------------------------------
 
 
@@ -312,9 +354,10 @@ class CaseImportAdminMixin:
             upload = form.cleaned_data["file"]
             data = upload.read()
             plan = cases_file_check(acting_user=request.user, data=data)
-            job = None
+            job, flagged = None, []
             if plan.ok and plan.rows:
-                job = import_job_create(data=data, file_name=upload.name, user=request.user, plan=plan)
+                flagged = flagged_rows(plan)
+                job = import_job_create(data=data, file_name=upload.name, user=request.user, plan=plan, flagged=flagged)
             errors = plan.errors_by_line()
             return self._render(
                 request,
@@ -327,7 +370,7 @@ class CaseImportAdminMixin:
                     "errors_not_shown": max(len(errors) - MAX_ERRORS_SHOWN, 0),
                     "rows": plan.rows[:MAX_ROWS_SHOWN],
                     "rows_not_shown": max(len(plan.rows) - MAX_ROWS_SHOWN, 0),
-                    "likely_recorded": rows_likely_recorded(plan.rows[:MAX_ROWS_SHOWN]),
+                    "offers": link_offers(flagged, {}),
                     "confirm_url": self._url("import_job", uuid.UUID(job)) if job else "",
                 },
             )
@@ -363,10 +406,16 @@ class CaseImportAdminMixin:
 
     def import_job_view(self, request, job):
         status = self._job(request, job)
+        flagged = status.get("flagged", []) if status["state"] == JobState.CHECKED else []
+        chosen, missing = {}, False
         if request.method == "POST":
             if status["state"] == JobState.CHECKED:
-                import_job_start(job_id=job.hex)
-            return redirect(self._url("import_job", job))
+                chosen = {row["line"]: request.POST.get(LINK_FIELD.format(line=row["line"]), "") for row in flagged}
+                links, missing = links_chosen(flagged, chosen)
+                if not missing:
+                    import_job_start(job_id=job.hex, links=links)
+            if not missing:
+                return redirect(self._url("import_job", job))
         finished = status["state"] in FINISHED
         return self._render(
             request,
@@ -379,6 +428,8 @@ class CaseImportAdminMixin:
                 "polls": not finished and status["state"] != JobState.CHECKED,
                 "status_url": self._url("import_status", job),
                 "job_url": self._url("import_job", job),
+                "offers": link_offers(flagged, chosen),
+                "links_missing": missing,
             },
         )
 

@@ -236,6 +236,121 @@ class NameVariantQuerySet(PersonFactQuerySet):
             condition |= Q(normalized__trigram_word_similar=key)
         return self.filter(condition)
 
+    def candidates_starting_with(self, word: identity.QueryWord):
+        """Variants with a word that may begin as `word` was typed so far (prefix search), most likely first.
+
+        PostgreSQL finds what identity._prefix_similarity accepts: a word of the text that begins
+        with the letters typed (trigram GIN index on lower(text), migration 0013), a key or a
+        given name's row that begins as they read (the trigram index on the keys); and it hands
+        over the PREFIX_CANDIDATES likeliest, those with the letters typed and shortest first, so
+        a three-letter prefix stays fast with 100,000 people. Elsewhere every variant is a
+        candidate; the ranking (identity) decides on both.
+        """
+        if connection.vendor != "postgresql":
+            return self
+        from django.db.models.functions import Length, Lower
+
+        typed = word.typed_prefix
+        text_starts = Q(lower_text__startswith=typed) | Q(lower_text__contains=f" {typed}")
+        text_starts |= Q(lower_text__contains=f"-{typed}")
+        key_starts = [*word.readings, *identity.given_keys_starting_with(word)]
+        condition = text_starts
+        if key_starts:
+            condition |= Q(normalized__regex=rf"(^| )({'|'.join(sorted(key_starts))})")
+        first = models.Case(models.When(text_starts, then=0), default=1)
+        return (
+            self.annotate(lower_text=Lower("text"))
+            .filter(condition)
+            .order_by(first, Length("text"), "pk")[: identity.PREFIX_CANDIDATES]
+        )
+
+    def of_possible_relatives(self, person):
+        """Other people's variants whose family name is this person's in the other gender's form.
+
+        A wife, husband, sister or brother perhaps (Tsikhanouskaya for Tsikhanouski), never the
+        same person: matching keeps them apart (identity.related_surname), the admin may show them.
+        """
+        keys = {
+            identity.other_gender_form(key)
+            for key_text in person.name_variants.values_list("normalized", flat=True)
+            for key in key_text.split()
+        } - {""}
+        if not keys:
+            return self.none()
+        return self.filter(normalized__regex=rf"(^| )({'|'.join(sorted(keys))})( |$)").exclude(person=person)
+
+
+def cited_record_attach(people: list[Person]) -> None:
+    """Read what a profile shows of `people`: each public fact list, then all their public citations in one query.
+
+    The one reading of a cited record, for the page and the API alike (they get it through
+    PersonQuerySet.with_cited_record). Each fact's citations are put where
+    `fact.citations.all()` finds them, as a prefetch would. The facts are read through their
+    public(), so a citation of one is public unless it is private itself: Citation.publishable().
+    """
+    from django.db.models import Prefetch, prefetch_related_objects
+
+    from sources.models import Citation, Document
+
+    prefetch_related_objects(
+        people,
+        Prefetch("name_variants", queryset=NameVariant.objects.public()),
+        Prefetch("external_identifiers", queryset=ExternalIdentifier.objects.public()),
+        Prefetch("status_events", queryset=StatusEvent.objects.public()),
+        Prefetch("releases", queryset=Release.objects.public().select_related("group")),
+        Prefetch(
+            "defendant_roles",
+            queryset=Defendant.objects.public()
+            .select_related("case")
+            .prefetch_related(
+                Prefetch("case__defendants", queryset=Person.objects.public(), to_attr="public_defendants"),
+                Prefetch("charges", queryset=Charge.objects.public().select_related("article")),
+                Prefetch("sentences", queryset=Sentence.objects.public()),
+            ),
+        ),
+        Prefetch("custody_periods", queryset=CustodyPeriod.objects.public().select_related("facility")),
+        Prefetch("documents", queryset=Document.objects.public(), to_attr="public_documents"),
+    )
+    facts: list[models.Model] = []
+    for person in people:
+        releases = person.releases.all()
+        facts += [person, *person.name_variants.all(), *person.status_events.all(), *person.custody_periods.all()]
+        facts += [*releases, *(release.group for release in releases if release.group_id)]
+        for role in person.defendant_roles.all():
+            facts += [role.case, *role.charges.all(), *role.sentences.all()]
+    if not facts:
+        return
+    content_types = ContentType.objects.get_for_models(*{type(fact) for fact in facts})
+    ids: dict[int, set[int]] = {}
+    for fact in facts:
+        ids.setdefault(content_types[type(fact)].pk, set()).add(fact.pk)
+    of_facts = Q()
+    for content_type_id, object_ids in ids.items():
+        of_facts |= Q(content_type_id=content_type_id, object_id__in=sorted(object_ids))
+    found: dict[tuple[int, int], list] = {}
+    for citation in Citation.objects.publishable().filter(of_facts).select_related("source"):
+        found.setdefault((citation.content_type_id, citation.object_id), []).append(citation)
+    for fact in facts:
+        manager = fact.citations
+        citations = manager.get_queryset()  # lazy: filled here instead of by a query
+        citations._result_cache = found.get((content_types[type(fact)].pk, fact.pk), [])
+        citations._prefetch_done = True
+        if not hasattr(fact, "_prefetched_objects_cache"):
+            fact._prefetched_objects_cache = {}
+        fact._prefetched_objects_cache[manager.prefetch_cache_name] = citations
+
+
+class _CitedRecordIterable(models.query.ModelIterable):
+    """Person rows, each batch with its cited record attached (cited_record_attach) before it is handed out."""
+
+    def __iter__(self):
+        from itertools import islice
+
+        rows = super().__iter__()
+        while batch := list(islice(rows, self.chunk_size)):
+            cited_record_attach(batch)
+            yield from batch
+
 
 class PersonQuerySet(models.QuerySet):
     def public(self):
@@ -256,47 +371,14 @@ class PersonQuerySet(models.QuerySet):
         return self if may_see_unpublished(user, "prisoners.view_person") else self.public()
 
     def with_cited_record(self):
-        """Everything a profile shows (page or API), each fact with its citations, in fixed queries."""
-        from django.db.models import Prefetch
+        """Everything a profile shows (page or API), each fact with its public citations, in fixed queries.
 
-        from sources.models import Citation, Document
-
-        def cited(lookup):
-            # The facts are public (each list below reads through public()), so a citation of
-            # one is public unless it is private itself: Citation.publishable().
-            return Prefetch(lookup, queryset=Citation.objects.publishable().select_related("source"))
-
-        return self.prefetch_related(
-            cited("citations"),
-            Prefetch("name_variants", queryset=NameVariant.objects.public().prefetch_related(cited("citations"))),
-            Prefetch("external_identifiers", queryset=ExternalIdentifier.objects.public()),
-            Prefetch("status_events", queryset=StatusEvent.objects.public().prefetch_related(cited("citations"))),
-            Prefetch(
-                "releases",
-                queryset=Release.objects.public()
-                .select_related("group")
-                .prefetch_related(cited("citations"), cited("group__citations")),
-            ),
-            Prefetch(
-                "defendant_roles",
-                queryset=Defendant.objects.public()
-                .select_related("case")
-                .prefetch_related(
-                    cited("case__citations"),
-                    Prefetch("case__defendants", queryset=Person.objects.public(), to_attr="public_defendants"),
-                    Prefetch(
-                        "charges",
-                        queryset=Charge.objects.public().select_related("article").prefetch_related(cited("citations")),
-                    ),
-                    Prefetch("sentences", queryset=Sentence.objects.public().prefetch_related(cited("citations"))),
-                ),
-            ),
-            Prefetch(
-                "custody_periods",
-                queryset=CustodyPeriod.objects.public().select_related("facility").prefetch_related(cited("citations")),
-            ),
-            Prefetch("documents", queryset=Document.objects.public(), to_attr="public_documents"),
-        )
+        The people come with their public fact lists, and the citations of all those facts are
+        read in one query (cited_record_attach), however long the record is.
+        """
+        clone = self._chain()
+        clone._iterable_class = _CitedRecordIterable
+        return clone
 
     def recently_updated(self):
         """Latest public change first (public_updated_at moves only with what readers can see).
@@ -383,24 +465,36 @@ class PersonQuerySet(models.QuerySet):
         order = models.Case(*(models.When(pk=pk, then=position) for position, pk in enumerate(ranked)))
         return self.filter(pk__in=ranked).order_by(order)
 
-    def name_matches(self, text: str, *, limit: int | None = None, variants=None) -> list[identity.NameMatch]:
+    def name_matches(
+        self, text: str, *, limit: int | None = None, variants=None, prefix: bool = False
+    ) -> list[identity.NameMatch]:
         """Ranked matches of `text` against the name variants (all of them unless given) of these people.
 
-        For staff searches and duplicate checks; public search goes through matching().
+        For staff searches and duplicate checks; public search goes through matching(). With
+        `prefix`, `text` is read as a reader types it, its last word unfinished (prisoners.suggestions).
         """
-        required = [word for word in identity.query_words(text) if not word.optional]
+        words = identity.prefix_query_words(text) if prefix else identity.query_words(text)
+        required = [word for word in words if not word.optional]
         if not required:
             return []
-        # Every match must contain every required word, so the rarest (longest) one alone
-        # yields a complete set of candidates, and the smallest.
-        rarest = max(required, key=lambda word: word.length)
-        variants = (NameVariant.objects.all() if variants is None else variants).filter(person__in=self.values("pk"))
-        variants = variants.candidates_for(tuple(rarest.readings))
+        variants = NameVariant.objects.all() if variants is None else variants
+        variants = variants.filter(person__in=self.values("pk")).order_by()
+        unfinished = required[-1] if prefix else None
+        complete = [word for word in required if not word.is_prefix]
+        if unfinished and len(unfinished.typed_prefix) >= identity.PREFIX_MINIMUM:
+            variants = variants.candidates_starting_with(unfinished)
+        elif complete:
+            # Every match must contain every required word, so the rarest (longest) one alone
+            # yields a complete set of candidates, and the smallest.
+            rarest = max(complete, key=lambda word: word.length)
+            variants = variants.candidates_for(tuple(rarest.readings | rarest.inflected))
+        else:
+            return []
         candidates = (
             identity.NameCandidate(person_id, variant_text, tuple(key_text.split()))
-            for person_id, variant_text, key_text in variants.order_by().values_list("person_id", "text", "normalized")
+            for person_id, variant_text, key_text in variants.values_list("person_id", "text", "normalized")
         )
-        return identity.rank_candidates(text, candidates, limit=limit)
+        return identity.rank_candidates(text, candidates, limit=limit, prefix=prefix)
 
 
 # The names Person.name_in reads, and so the sort keys are made from.

@@ -957,3 +957,448 @@ def term_endings_digest_prepare(*, today: dt.date) -> Digest:
         for person in people
     ]
     return Digest.objects.create(kind=DigestKind.TERM_ENDINGS, items=items)
+
+
+# --- Batched writes: many new records at once, as record_save() writes each ------------------------
+#
+# For importers (prisoners.imports): the same permission checks, review rule, history, public
+# "last updated" and derived fields as record_save(), in a fixed number of queries per model
+# instead of several per record. Only new records; a change of an existing one goes through
+# record_save(), which compares it with what is stored.
+
+NOT_NEW = "records_bulk_create() only creates records; change existing ones with record_save()."
+NOT_BULK = "Documents and many-to-many links are saved with record_save(), one by one."
+
+
+@contextlib.contextmanager
+def status_refresh_batched(*, acting_user):
+    """Like status_refresh_deferred(), but the touched people are refreshed together, in one pass."""
+    pending: set[int] = set()
+    token = _deferred_refresh.set(pending)
+    try:
+        yield
+    finally:
+        _deferred_refresh.reset(token)
+    if pending:
+        people_status_refresh(people=Person.objects.filter(pk__in=pending), acting_user=acting_user)
+
+
+def _grouped_by_model(objects: Iterable[models.Model]) -> dict[type[models.Model], list[models.Model]]:
+    groups: dict[type[models.Model], list[models.Model]] = {}
+    for obj in objects:
+        groups.setdefault(type(obj), []).append(obj)
+    return groups
+
+
+def _people_unique_slugs(people: list[Person]) -> None:
+    """Person.save()'s slug rule for many new people: the first of base, base-2, base-3... that is free."""
+    import operator
+    from functools import reduce
+
+    from slugify import slugify
+
+    bases = {id(person): slugify(person.name_latin or person.display_name)[:180] or "person" for person in people}
+    wanted = [base for person, base in ((p, bases[id(p)]) for p in people) if not person.slug]
+    taken = set(Person.objects.filter(slug__in=set(wanted)).values_list("slug", flat=True))
+    # A base taken already, or wanted twice, gets a suffix: the suffixed slugs in use are needed too.
+    seen: set[str] = set()
+    clashing: set[str] = set()
+    for base in wanted:
+        if base in taken or base in seen:
+            clashing.add(base)
+        seen.add(base)
+    if clashing:
+        suffixed = reduce(operator.or_, (models.Q(slug__startswith=f"{base}-") for base in sorted(clashing)))
+        taken |= set(Person.objects.filter(suffixed).values_list("slug", flat=True))
+    for person in people:
+        if person.slug:
+            continue
+        base = bases[id(person)]
+        candidate, counter = base, 2
+        while candidate in taken:
+            candidate, counter = f"{base}-{counter}", counter + 1
+        person.slug = candidate
+        taken.add(candidate)
+
+
+def _prepared_for_bulk(model: type[models.Model], objects: list[models.Model]) -> None:
+    """What each model's save() fills in before writing; bulk_create() does not call save().
+
+    Kept beside those save() methods' rules; tests/prisoners/test_bulk_writes.py checks that a
+    record created here is stored as record_save() stores it.
+    """
+    from sources.models import Citation, is_private_field_name
+
+    from . import collation
+    from .models import NameScript
+
+    if model is Person:
+        _people_unique_slugs(objects)
+        for person in objects:
+            for language, field in collation.SORT_KEY_FIELDS.items():
+                setattr(person, field, collation.name_sort_key(person.name_in(language), language)[:255])
+    elif model is NameVariant:
+        limit = NameVariant._meta.get_field("normalized").max_length
+        for variant in objects:
+            variant.normalized = identity.name_key_text(variant.text)[:limit]
+            if not variant.script:
+                cyrillic = any("\u0400" <= c <= "\u04ff" for c in variant.text)
+                variant.script = NameScript.CYRILLIC if cyrillic else NameScript.LATIN
+    elif model is Citation:
+        for citation in objects:
+            if is_private_field_name(citation.field_name):
+                citation.is_private = True
+    elif model is ReleaseGroup:
+        import uuid
+
+        from slugify import slugify
+
+        for group in objects:
+            group.slug = group.slug or slugify(group.name)[:200] or uuid.uuid4().hex[:8]
+
+
+def _public_pks(model: type[models.Model], objects: list[models.Model]) -> set:
+    """The pks of `objects` that are on a public surface now, by the rule _is_public() applies to one."""
+    pks = [obj.pk for obj in objects]
+    if _label(model) == "sources.citation":
+        public = set()
+        by_type: dict[int, list] = defaultdict(list)
+        for citation in objects:
+            if not citation.is_private:
+                by_type[citation.content_type_id].append(citation)
+        for content_type_id, citations in by_type.items():
+            fact_model = ContentType.objects.get_for_id(content_type_id).model_class()
+            shown = _public_pks(fact_model, [c.content_object for c in citations])
+            public |= {c.pk for c in citations if c.object_id in shown}
+        return public
+    public_of = getattr(model._default_manager, "public", None)
+    if public_of is not None:
+        return set(public_of().filter(pk__in=pks).values_list("pk", flat=True))
+    about = {obj.pk: person_ids_of(obj) for obj in objects}
+    shown = set(Person.objects.public().filter(pk__in=set().union(*about.values())).values_list("pk", flat=True))
+    return {pk for pk, people in about.items() if people & shown}
+
+
+def _people_of_new(model: type[models.Model], group: list[models.Model]) -> dict[int, set[int]]:
+    """person_ids_of() for each new record of one model (by id()), with the model's path to Person read once.
+
+    A new shared record (a case, a release group) has no one yet: nothing points at it.
+    """
+    from sources.models import Citation
+
+    path = getattr(model._default_manager.get_queryset(), "person_field", None)
+    if path:
+        *hops, last = path.split("__")
+        about = {}
+        for obj in group:
+            target = obj
+            for hop in hops:
+                target = getattr(target, hop, None)
+            person_id = getattr(target, f"{last}_id", None)
+            about[id(obj)] = {person_id} if person_id else set()
+        return about
+    if issubclass(model, Citation):
+        person_type = ContentType.objects.get_for_model(Person)
+        return {
+            id(obj): {obj.object_id} if obj.content_type_id == person_type.pk else person_ids_of(obj) for obj in group
+        }
+    return {id(obj): set() if obj.pk is None else person_ids_of(obj) for obj in group}
+
+
+@transaction.atomic
+def records_bulk_create(*, acting_user, objects: Iterable[models.Model], reason: str = "") -> list[models.Model]:
+    """Create many new records as `acting_user`, as record_save() would create each; returns them, saved.
+
+    Per model, once for the whole batch: the add permission; then per record the visibility
+    rule (what would be public needs the publish permission) and the review rule (a
+    Researcher's new fact on a published person waits for an Editor, with its proposal).
+    History rows are written in bulk with the user and the reason; the people whose public
+    pages change have their "last updated" moved in one statement, and those whose derived
+    status depends on the new facts are refreshed in one pass (or at the end of
+    status_refresh_batched()).
+    """
+    from simple_history.utils import bulk_create_with_history
+
+    from sources.models import Document
+
+    created: list[models.Model] = []
+    for model, group in _grouped_by_model(objects).items():
+        if model._meta.auto_created or issubclass(model, Document):
+            raise ValueError(NOT_BULK)
+        if any(obj.pk is not None for obj in group):
+            raise ValueError(NOT_NEW)
+        _require(acting_user, _permission(group[0], "add"))
+        for obj in group:
+            _check_visibility(acting_user, None, obj)
+        for obj in group:
+            obj._prepare_related_fields_for_save(operation_name="records_bulk_create")
+        # The people each record is about, and which of them readers see: asked once for the batch.
+        # A new record can only be on a public surface through a public person (a new case or
+        # source has nothing pointing at it yet), so without one nothing below reaches readers.
+        about = _people_of_new(model, group)
+        arriving = set().union(*about.values())
+        shown = set(Person.objects.public().filter(pk__in=arriving).values_list("pk", flat=True)) if arriving else set()
+        # _review_needed() for a new record.
+        waits = (
+            issubclass(model, Reviewed)
+            and model._meta.app_label in roles.RECORD_APPS
+            and not acting_user.has_perm(roles.REVIEW)
+        )
+        held = [obj for obj in group if waits and obj.is_reviewed and about[id(obj)] & shown]
+        for obj in held:
+            obj.review_state = ReviewState.PENDING
+        _prepared_for_bulk(model, group)
+        for obj in group:
+            if isinstance(obj, Person) and obj.publication_state == PublicationState.PUBLISHED and not obj.published_at:
+                obj.published_at = timezone.now()
+            _with_history(obj, acting_user, reason)
+        if hasattr(model, "history"):
+            bulk_create_with_history(
+                group, model, default_user=_user_or_none(acting_user), default_change_reason=reason or None
+            )
+        else:
+            model._default_manager.bulk_create(group)
+        if held:
+            content_type = ContentType.objects.get_for_model(model)
+            proposals = ChangeProposal.objects.bulk_create(
+                ChangeProposal(
+                    kind=ProposalKind.ADDITION,
+                    content_type=content_type,
+                    object_id=obj.pk,
+                    person_id=min(about[id(obj)]),
+                    changes={},
+                    reason=(reason or "")[:300],
+                    proposed_by=_user_or_none(acting_user),
+                )
+                for obj in held
+            )
+            for obj, proposal in zip(held, proposals, strict=True):
+                obj._held_for_review = proposal
+        # A new person is never public (publishing needs a citation, and so a saved person).
+        near_readers = [obj for obj in group if about[id(obj)] & shown] if model is not Person else []
+        shown_now = _public_pks(model, near_readers) if near_readers else set()
+        touched = {pk for obj in near_readers if obj.pk in shown_now for pk in about[id(obj)]}
+        if touched:
+            Person.objects.filter(pk__in=touched).public().update(public_updated_at=timezone.now())
+        if _label(model) in STATUS_MODELS:
+            _people_touched(arriving, public_change=False, refresh=True, acting_user=acting_user)
+        created += group
+    return created
+
+
+def people_cited(person_ids: Iterable[int]) -> set[int]:
+    """Of these people, those person_is_cited() says yes for: a fixed number of queries, not one per person."""
+    from django.apps import apps
+
+    from sources.models import CITABLE_MODEL_NAMES, Citation
+
+    remaining = set(person_ids)
+    citations = Citation.objects.reviewed().filter(is_private=False)
+    person_type = ContentType.objects.get_for_model(Person)
+    cited = set(citations.filter(content_type=person_type, object_id__in=remaining).values_list("object_id", flat=True))
+    remaining -= cited
+    for model_name in CITABLE_MODEL_NAMES:
+        model = apps.get_model("prisoners", model_name)
+        path = getattr(model.objects.none(), "person_field", None)
+        if not remaining or not path:
+            continue
+        facts = model.objects.reviewed().filter(**{f"{path}__in": remaining})
+        of_facts = citations.filter(content_type=ContentType.objects.get_for_model(model))
+        supported = facts.filter(pk__in=of_facts.filter(object_id__in=facts.values("pk")).values("object_id"))
+        found = set(supported.values_list(path, flat=True))
+        cited |= found
+        remaining -= found
+    return cited
+
+
+@transaction.atomic
+def people_publish(*, acting_user, people: list[Person], reason: str = "published") -> list[Person]:
+    """person_publish() for many people: one permission check, one citation check, one update with history."""
+    from django.db.models.functions import Coalesce
+    from simple_history.utils import get_history_manager_for_model
+
+    _require(acting_user, roles.PUBLISH_PERMISSIONS["prisoners.person"], NOT_ALLOWED_TO_PUBLISH)
+    people = [person for person in people if person.publication_state != PublicationState.PUBLISHED]
+    if not people:
+        return []
+    ids = [person.pk for person in people]
+    if people_cited(ids) != set(ids):
+        raise ValidationError(NOT_CITED, code="not_cited")
+    now = timezone.now()
+    # The same new values for everyone: one plain UPDATE, not a bulk_update's CASE per row. A
+    # deleted person (not public even once published) keeps their last public change. (The
+    # condition reads the row as it was, so it cannot ask public_person_q() about the new state.)
+    Person.objects.filter(pk__in=ids).update(
+        publication_state=PublicationState.PUBLISHED,
+        published_at=Coalesce("published_at", models.Value(now)),
+        updated_at=now,
+        public_updated_at=models.Case(
+            models.When(deleted_at__isnull=True, then=models.Value(now)), default="public_updated_at"
+        ),
+    )
+    for person in people:
+        person.publication_state = PublicationState.PUBLISHED
+        person.published_at = person.published_at or now
+        person.updated_at = now
+        _with_history(person, acting_user, reason)
+    get_history_manager_for_model(Person).bulk_history_create(
+        people, update=True, default_user=_user_or_none(acting_user), default_change_reason=reason
+    )
+    return people
+
+
+def rows_update_with_history(
+    objs: list[models.Model],
+    model: type[models.Model],
+    fields: list[str],
+    *,
+    default_user=None,
+    default_change_reason: str = "",
+) -> None:
+    """simple_history's bulk_update_with_history() (same arguments), without Django's bulk_update().
+
+    bulk_update() writes one UPDATE with a CASE WHEN per row and field: building it costs about a
+    millisecond a row in Python, and the database compares every row with every WHEN, so a batch
+    of n rows costs n² comparisons. This runs one parameterised UPDATE per row, all in one
+    executemany() (psycopg pipelines them), then the history rows in bulk.
+    """
+    from django.db import connections, router
+    from simple_history.utils import get_history_manager_for_model
+
+    if not objs:
+        return
+    database = router.db_for_write(model)
+    connection = connections[database]
+    opts = model._meta
+    columns = [opts.get_field(name) for name in fields]
+    quote = connection.ops.quote_name
+    # Only the model's own table and column names go into the text, quoted; every value is a parameter.
+    sql = "UPDATE {} SET {} WHERE {} = %s".format(  # noqa: S608
+        quote(opts.db_table),
+        ", ".join(f"{quote(column.column)} = %s" for column in columns),
+        quote(opts.pk.column),
+    )
+    params = [
+        [column.get_db_prep_save(getattr(obj, column.attname), connection) for column in columns]
+        + [opts.pk.get_db_prep_value(obj.pk, connection)]
+        for obj in objs
+    ]
+    with transaction.atomic(using=database, savepoint=False), connection.cursor() as cursor:
+        cursor.executemany(sql, params)
+        get_history_manager_for_model(model).bulk_history_create(
+            objs, update=True, default_user=default_user, default_change_reason=default_change_reason
+        )
+
+
+def person_names_missing(*, person: Person, existing: set[str]) -> list[NameVariant]:
+    """The name variants person_names_sync() would add for the names on the record, unsaved; `existing` grows."""
+    missing = []
+    for text, language in _name_fields(person):
+        text = text.strip()
+        if text and text not in existing:
+            kind = NameKind.NATIVE if language else NameKind.OFFICIAL_ROMANISATION
+            missing.append(NameVariant(person=person, text=text, language=language, kind=kind))
+            existing.add(text)
+    return missing
+
+
+def _narrowing_word(text: str) -> identity.QueryWord | None:
+    """The word of `text` whose candidates (candidates_for()) a batch fetches: the longest complete
+    required word that is not a given name, else the longest, as PersonQuerySet.name_matches() picks.
+
+    Every match contains a word matching each required word (identity.score_name() gives up on
+    one that matches none), so any of them yields all the matches; a surname yields far fewer
+    candidates than a common given name ("Katsiaryna" is the longer word of Katsiaryna Zahevich).
+    """
+    required = [word for word in identity.query_words(text) if not word.optional]
+    complete = [word for word in required if not word.is_prefix]
+    if not complete:
+        return None
+    surnames = [word for word in complete if not all(identity.is_given_name_key(key) for key in word.readings)]
+    return max(surnames or complete, key=lambda word: word.length)
+
+
+# Keys asked about in one candidates query (a UNION ALL of one narrowed select per key).
+CANDIDATE_KEYS_PER_QUERY = 500
+
+
+def _candidates_by_key(keys: set[str]) -> dict[str | None, list[identity.NameCandidate]]:
+    """The name variants candidates_for() gives for each key ({None: all} where it does not narrow)."""
+    from django.db import connection
+
+    variants = NameVariant.objects.filter(person__in=Person.objects.alive().values("pk")).order_by()
+    columns = ("person_id", "text", "normalized")
+    found: dict[str | None, list[identity.NameCandidate]] = defaultdict(list)
+    if connection.vendor != "postgresql":
+        # candidates_for() narrows nothing here: every variant is a candidate for every key.
+        for person_id, text, key_text in variants.values_list(*columns):
+            found[None].append(identity.NameCandidate(person_id, text, tuple(key_text.split())))
+        return found
+    ordered = sorted(keys)
+    for start in range(0, len(ordered), CANDIDATE_KEYS_PER_QUERY):
+        selects = [
+            variants.candidates_for((key,)).annotate(asked=models.Value(key)).values_list(*columns, "asked")
+            for key in ordered[start : start + CANDIDATE_KEYS_PER_QUERY]
+        ]
+        for person_id, text, key_text, key in selects[0].union(*selects[1:], all=True):
+            found[key].append(identity.NameCandidate(person_id, text, tuple(key_text.split())))
+    return found
+
+
+def names_likely_duplicates_many(
+    *, names: dict, threshold: float = DUPLICATE_THRESHOLD
+) -> dict[object, list[LikelyDuplicate]]:
+    """names_likely_duplicates() for many records at once ({key: names} in, {key: duplicates} out).
+
+    One candidates query for up to CANDIDATE_KEYS_PER_QUERY names' keys instead of one name
+    search per name, each key's candidates tagged with it; each name is then scored only
+    against candidates that have a word for every word it requires (identity's word rule,
+    asked once per pair of words). The answers are those of one search per name.
+    """
+    texts = {key: {text.strip() for text in given if text and text.strip()} for key, given in names.items()}
+    narrowing = {text: _narrowing_word(text) for text in set().union(*texts.values())} if texts else {}
+    narrowing = {text: word for text, word in narrowing.items() if word is not None}
+    if not narrowing:
+        return {}
+    candidates = _candidates_by_key(set().union(*(word.readings | word.inflected for word in narrowing.values())))
+    fits: dict[tuple[identity.QueryWord, str], bool] = {}
+
+    def matched(word: identity.QueryWord, candidate: identity.NameCandidate) -> bool:
+        # identity's own word rule, asked once per (word, recorded word) pair: a one-word name
+        # scores above 0 exactly when the word matches it.
+        for key in candidate.keys:
+            if (word, key) not in fits:
+                fits[(word, key)] = identity.score_name((word,), (key,)) > 0
+            if fits[(word, key)]:
+                return True
+        return False
+
+    matches: dict[str, list[identity.NameMatch]] = {}
+    for text, word in narrowing.items():
+        # Each name ranked against the candidates of its narrowing word, less those lacking a
+        # word for one of its required words: score_name() gives those 0 anyway.
+        required = [other for other in identity.query_words(text) if not other.optional]
+        pool = {
+            (c.person_id, c.text): c
+            for key in (*word.readings, *word.inflected, None)
+            for c in candidates.get(key, ())
+            if all(matched(other, c) for other in required)
+        }
+        matches[text] = identity.rank_candidates(text, pool.values())
+    best_of: dict[object, dict[int, tuple[float, str]]] = {}
+    for key, key_texts in texts.items():
+        best: dict[int, tuple[float, str]] = {}
+        for text in key_texts:
+            for match in matches.get(text, ()):
+                if match.score >= threshold and match.score > best.get(match.person_id, (0, ""))[0]:
+                    best[match.person_id] = (match.score, match.matched_name)
+        if best:
+            best_of[key] = best
+    people = Person.objects.in_bulk({pk for best in best_of.values() for pk in best})
+    return {
+        key: sorted(
+            (LikelyDuplicate(people[pk], score, text) for pk, (score, text) in best.items()),
+            key=lambda duplicate: (-duplicate.score, duplicate.person.pk),
+        )
+        for key, best in best_of.items()
+    }

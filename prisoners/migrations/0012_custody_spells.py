@@ -52,58 +52,59 @@ def spells_derive(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('prisoners', '0011_release_destinations'),
+        ("prisoners", "0011_release_destinations"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='CustodySpell',
+            name="CustodySpell",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('certain_from', models.DateField()),
-                ('certain_until', models.DateField()),
-                ('possible_from', models.DateField()),
-                ('possible_until', models.DateField()),
-                ('detained_earliest', models.DateField(null=True)),
-                ('detained_latest', models.DateField(null=True)),
-                ('detention_recorded', models.BooleanField(default=False)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("certain_from", models.DateField()),
+                ("certain_until", models.DateField()),
+                ("possible_from", models.DateField()),
+                ("possible_until", models.DateField()),
+                ("detained_earliest", models.DateField(null=True)),
+                ("detained_latest", models.DateField(null=True)),
+                ("detention_recorded", models.BooleanField(default=False)),
             ],
             options={
-                'verbose_name': 'custody spell',
-                'verbose_name_plural': 'custody spells',
-                'ordering': ['person', 'possible_from', 'pk'],
+                "verbose_name": "custody spell",
+                "verbose_name_plural": "custody spells",
+                "ordering": ["person", "possible_from", "pk"],
             },
         ),
         migrations.RemoveIndex(
-            model_name='person',
-            name='person_public_updated_idx',
+            model_name="person",
+            name="person_public_updated_idx",
         ),
         migrations.AddIndex(
-            model_name='person',
-            index=models.Index(fields=['-public_updated_at', '-id'], name='person_public_updated_idx'),
+            model_name="person",
+            index=models.Index(fields=["-public_updated_at", "-id"], name="person_public_updated_idx"),
         ),
         migrations.AddIndex(
-            model_name='person',
-            index=models.Index(fields=['display_name', 'id'], name='person_display_name_idx'),
+            model_name="person",
+            index=models.Index(fields=["display_name", "id"], name="person_display_name_idx"),
         ),
         migrations.AddField(
-            model_name='custodyspell',
-            name='person',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='custody_spells', to='prisoners.person'),
+            model_name="custodyspell",
+            name="person",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE, related_name="custody_spells", to="prisoners.person"
+            ),
         ),
         migrations.AddIndex(
-            model_name='custodyspell',
-            index=models.Index(fields=['certain_from', 'certain_until'], name='spell_certain_idx'),
+            model_name="custodyspell",
+            index=models.Index(fields=["certain_from", "certain_until"], name="spell_certain_idx"),
         ),
         migrations.AddIndex(
-            model_name='custodyspell',
-            index=models.Index(fields=['possible_from', 'possible_until'], name='spell_possible_idx'),
+            model_name="custodyspell",
+            index=models.Index(fields=["possible_from", "possible_until"], name="spell_possible_idx"),
         ),
         migrations.AddIndex(
-            model_name='custodyspell',
-            index=models.Index(fields=['detained_earliest', 'detained_latest'], name='spell_detained_idx'),
+            model_name="custodyspell",
+            index=models.Index(fields=["detained_earliest", "detained_latest"], name="spell_detained_idx"),
         ),
         migrations.RunPython(range_indexes_create, range_indexes_drop),
         migrations.RunPython(spells_derive, migrations.RunPython.noop),

@@ -55,13 +55,16 @@ class Command(BaseCommand):
                 f"{len(rejected.plan.errors)} problem(s) in {file.name}; nothing was imported."
             ) from rejected
         self._close(bars)
+        speed = f"{len(plan.rows):,} rows in {plan.seconds:.1f} s, {plan.rows_per_second:,.0f} rows/s"
         if dry_run:
             self.stdout.write(
                 f"Dry run: {file.name} is fine; it would create {plan.to_create} and update {plan.to_update} people. "
-                "Nothing was changed."
+                f"Nothing was changed. (Checked {speed}.)"
             )
         else:
-            self.stdout.write(f"Imported {file.name}: created {plan.to_create}, updated {plan.to_update} people.")
+            self.stdout.write(
+                f"Imported {file.name}: created {plan.to_create}, updated {plan.to_update} people ({speed})."
+            )
 
     @staticmethod
     def _close(bars: dict[str, tqdm]) -> None:
