@@ -44,7 +44,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
-from django.core.files.storage import default_storage
+from django.core.files.storage import FileSystemStorage, default_storage
 from django.core.validators import URLValidator
 from django.db import DatabaseError, transaction
 from django.db.models import Count
@@ -1002,6 +1002,22 @@ def cases_file_import(
 
 # --- Jobs: an admin upload applied by a worker, with progress the page polls ----------------------
 #
+def _job_storage():
+    """Where uploads wait: default_storage, on a filesystem readable by this user alone.
+
+    An upload may hold private notes and family contacts; unlike photos (FILE_UPLOAD_PERMISSIONS)
+    it is never meant for a web server or anyone else on the machine, whatever the umask.
+    """
+    if isinstance(default_storage, FileSystemStorage):
+        return FileSystemStorage(
+            location=default_storage.location,
+            base_url=default_storage.base_url,
+            file_permissions_mode=0o600,
+            directory_permissions_mode=0o700,
+        )
+    return default_storage
+
+
 # The job is an ImportJob row (prisoners.import_jobs) and the upload a file in default_storage,
 # so web nodes and workers need no shared disk (S3-compatible storage works as well). While a
 # worker applies the file, its progress is in the cache: the import runs in one transaction,
@@ -1072,7 +1088,7 @@ def _job_write(job_id: str, **changes) -> dict:
 
 def _upload_delete(job: ImportJob) -> None:
     if job.upload:
-        default_storage.delete(job.upload)
+        _job_storage().delete(job.upload)
         ImportJob.objects.filter(pk=job.pk).update(upload="")
 
 
@@ -1083,15 +1099,15 @@ def _purge_unconfirmed_uploads() -> None:
         _job_write(job.pk.hex, state=JobState.FAILED, message=UPLOAD_EXPIRED)
     # A file whose job never committed (the request failed after storing it) has no row to expire with.
     try:
-        names = default_storage.listdir(JOBS_DIR)[1]
+        names = _job_storage().listdir(JOBS_DIR)[1]
     except FileNotFoundError:
         return
     stems = {name.partition(".")[0]: name for name in names if JOB_ID.fullmatch(name.partition(".")[0])}
     recorded = {job_id.hex for job_id in ImportJob.objects.filter(pk__in=list(stems)).values_list("pk", flat=True)}
     for stem, name in stems.items():
         path = f"{JOBS_DIR}/{name}"
-        if stem not in recorded and default_storage.get_modified_time(path) < cutoff:
-            default_storage.delete(path)
+        if stem not in recorded and _job_storage().get_modified_time(path) < cutoff:
+            _job_storage().delete(path)
 
 
 def import_job_create(*, data: bytes, file_name: str, user, plan: ImportPlan, flagged: list | None = None) -> str:
@@ -1109,7 +1125,7 @@ def import_job_create(*, data: bytes, file_name: str, user, plan: ImportPlan, fl
         to_update=plan.to_update,
         flagged=flagged or [],
     )
-    job.upload = default_storage.save(_job_name(job.pk.hex, "csv"), ContentFile(data))
+    job.upload = _job_storage().save(_job_name(job.pk.hex, "csv"), ContentFile(data))
     job.save()
     return job.pk.hex
 
@@ -1180,7 +1196,7 @@ def import_job_run(*, job_id: str) -> dict:
             if job is None or job.state in FINISHED or not job.upload:
                 return import_job_status(job_id) or {}
             try:
-                with default_storage.open(job.upload, "rb") as upload:
+                with _job_storage().open(job.upload, "rb") as upload:
                     data = upload.read()
             except FileNotFoundError:
                 return _status(job)  # another run finished the job, and deleted the file, meanwhile

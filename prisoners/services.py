@@ -1302,46 +1302,43 @@ def person_names_missing(*, person: Person, existing: set[str]) -> list[NameVari
     return missing
 
 
-def _narrowing_word(text: str) -> identity.QueryWord | None:
-    """The word of `text` whose candidates (candidates_for()) a batch fetches: the longest complete
-    required word that is not a given name, else the longest, as PersonQuerySet.name_matches() picks.
+def _complete_words(text: str) -> list[identity.QueryWord]:
+    """The words every match of `text` must contain a match for (PersonQuerySet.name_matches() narrows by
+    the longest; identity.score_name() gives 0 to a name lacking a match for any of them)."""
+    return [word for word in identity.query_words(text) if not word.optional and not word.is_prefix]
 
-    Every match contains a word matching each required word (identity.score_name() gives up on
-    one that matches none), so any of them yields all the matches; a surname yields far fewer
-    candidates than a common given name ("Katsiaryna" is the longer word of Katsiaryna Zahevich).
+
+# Names looked up in one candidates query (a UNION ALL of one narrowed select per name).
+CANDIDATE_NAMES_PER_QUERY = 250
+
+
+def _candidates_by_name(words: dict[str, list[identity.QueryWord]]) -> dict[str | None, list[identity.NameCandidate]]:
+    """The name variants that may match each name ({None: all} where candidates_for() does not narrow).
+
+    Each name's select asks candidates_for() about each of its words in turn: every match has
+    a word for each of them, and each answer is a superset, so together they are a superset
+    too, and a small one (a common given name alone would bring everyone so named).
     """
-    required = [word for word in identity.query_words(text) if not word.optional]
-    complete = [word for word in required if not word.is_prefix]
-    if not complete:
-        return None
-    surnames = [word for word in complete if not all(identity.is_given_name_key(key) for key in word.readings)]
-    return max(surnames or complete, key=lambda word: word.length)
-
-
-# Keys asked about in one candidates query (a UNION ALL of one narrowed select per key).
-CANDIDATE_KEYS_PER_QUERY = 500
-
-
-def _candidates_by_key(keys: set[str]) -> dict[str | None, list[identity.NameCandidate]]:
-    """The name variants candidates_for() gives for each key ({None: all} where it does not narrow)."""
     from django.db import connection
 
     variants = NameVariant.objects.filter(person__in=Person.objects.alive().values("pk")).order_by()
     columns = ("person_id", "text", "normalized")
     found: dict[str | None, list[identity.NameCandidate]] = defaultdict(list)
     if connection.vendor != "postgresql":
-        # candidates_for() narrows nothing here: every variant is a candidate for every key.
+        # candidates_for() narrows nothing here: every variant is a candidate for every name.
         for person_id, text, key_text in variants.values_list(*columns):
             found[None].append(identity.NameCandidate(person_id, text, tuple(key_text.split())))
         return found
-    ordered = sorted(keys)
-    for start in range(0, len(ordered), CANDIDATE_KEYS_PER_QUERY):
-        selects = [
-            variants.candidates_for((key,)).annotate(asked=models.Value(key)).values_list(*columns, "asked")
-            for key in ordered[start : start + CANDIDATE_KEYS_PER_QUERY]
-        ]
-        for person_id, text, key_text, key in selects[0].union(*selects[1:], all=True):
-            found[key].append(identity.NameCandidate(person_id, text, tuple(key_text.split())))
+    texts = sorted(words)
+    for start in range(0, len(texts), CANDIDATE_NAMES_PER_QUERY):
+        selects = []
+        for number, text in enumerate(texts[start : start + CANDIDATE_NAMES_PER_QUERY], start=start):
+            narrowed = variants
+            for word in words[text]:
+                narrowed = narrowed.candidates_for(tuple(sorted(word.readings | word.inflected)))
+            selects.append(narrowed.annotate(asked=models.Value(number)).values_list(*columns, "asked"))
+        for person_id, variant_text, key_text, number in selects[0].union(*selects[1:], all=True):
+            found[texts[number]].append(identity.NameCandidate(person_id, variant_text, tuple(key_text.split())))
     return found
 
 
@@ -1350,39 +1347,51 @@ def names_likely_duplicates_many(
 ) -> dict[object, list[LikelyDuplicate]]:
     """names_likely_duplicates() for many records at once ({key: names} in, {key: duplicates} out).
 
-    One candidates query for up to CANDIDATE_KEYS_PER_QUERY names' keys instead of one name
-    search per name, each key's candidates tagged with it; each name is then scored only
-    against candidates that have a word for every word it requires (identity's word rule,
-    asked once per pair of words). The answers are those of one search per name.
+    One candidates query for up to CANDIDATE_NAMES_PER_QUERY names instead of one name search
+    per name, each name's candidates tagged with it; each name is then scored only against
+    candidates that have a word for every word it requires (identity's word rule, asked once
+    per pair of words). The answers are those of one search per name.
     """
     texts = {key: {text.strip() for text in given if text and text.strip()} for key, given in names.items()}
-    narrowing = {text: _narrowing_word(text) for text in set().union(*texts.values())} if texts else {}
-    narrowing = {text: word for text, word in narrowing.items() if word is not None}
-    if not narrowing:
+    words = {text: _complete_words(text) for text in set().union(*texts.values())} if texts else {}
+    words = {text: found for text, found in words.items() if found}
+    if not words:
         return {}
-    candidates = _candidates_by_key(set().union(*(word.readings | word.inflected for word in narrowing.values())))
-    fits: dict[tuple[identity.QueryWord, str], bool] = {}
+    candidates = _candidates_by_name(words)
+    # identity's own word rule, asked once per (query word, recorded word) pair: a one-word
+    # name scores above 0 exactly when the word matches it. Query words are numbered once, so
+    # the look-ups hash short strings, not the words' sets of readings.
+    numbers: dict[identity.QueryWord, int] = {}
+    fits: list[dict[str, bool]] = []
+    words_of: list[identity.QueryWord] = []
 
-    def matched(word: identity.QueryWord, candidate: identity.NameCandidate) -> bool:
-        # identity's own word rule, asked once per (word, recorded word) pair: a one-word name
-        # scores above 0 exactly when the word matches it.
-        for key in candidate.keys:
-            if (word, key) not in fits:
-                fits[(word, key)] = identity.score_name((word,), (key,)) > 0
-            if fits[(word, key)]:
+    def number(word: identity.QueryWord) -> int:
+        if word not in numbers:
+            numbers[word] = len(words_of)
+            words_of.append(word)
+            fits.append({})
+        return numbers[word]
+
+    def matched(index: int, keys: tuple[str, ...]) -> bool:
+        known = fits[index]
+        for key in keys:
+            fit = known.get(key)
+            if fit is None:
+                fit = known[key] = identity.score_name((words_of[index],), (key,)) > 0
+            if fit:
                 return True
         return False
 
     matches: dict[str, list[identity.NameMatch]] = {}
-    for text, word in narrowing.items():
-        # Each name ranked against the candidates of its narrowing word, less those lacking a
-        # word for one of its required words: score_name() gives those 0 anyway.
-        required = [other for other in identity.query_words(text) if not other.optional]
+    for text in words:
+        # Each name ranked against its candidates, less those lacking a word for one of its
+        # required words (the database's test is looser than identity's): they would score 0.
+        required = [number(other) for other in identity.query_words(text) if not other.optional]
         pool = {
             (c.person_id, c.text): c
-            for key in (*word.readings, *word.inflected, None)
+            for key in (text, None)
             for c in candidates.get(key, ())
-            if all(matched(other, c) for other in required)
+            if all(matched(index, c.keys) for index in required)
         }
         matches[text] = identity.rank_candidates(text, pool.values())
     best_of: dict[object, dict[int, tuple[float, str]]] = {}

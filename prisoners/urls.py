@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views, views_stats
+from . import suggestions, views, views_stats
 
 app_name = "prisoners"
 
@@ -10,6 +10,7 @@ urlpatterns = [
     path("prisoners/", views.person_list, name="person_list"),
     path("prisoners/export.csv", views.person_list_csv, name="person_list_csv"),
     path("prisoners/export.json", views.person_list_json, name="person_list_json"),
+    path("prisoners/suggestions.json", suggestions.person_suggestions, name="person_suggestions"),
     path("prisoners/<slug:slug>/", views.person_detail, name="person_detail"),
     path("prisoners/<slug:slug>/photo/", views.person_photo, name="person_photo"),
     path("releases/<slug:slug>/", views.release_group_detail, name="release_group_detail"),

@@ -11,7 +11,8 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.core.management import call_command
 
-from prisoners.imports import JOBS_DIR, cases_file_check, import_job_create, import_job_status
+from prisoners.import_jobs import ImportJob
+from prisoners.imports import cases_file_check, import_job_create, import_job_status
 from prisoners.presentation import spreadsheet_safe
 from tests.prisoners.factories import PersonFactory
 from tests.sources.factories import DocumentFactory
@@ -109,8 +110,8 @@ def test_an_uploaded_import_is_kept_for_its_uploader_only_whatever_the_umask(set
         job_id = import_job_create(data=data, file_name="cases.csv", user=editor, plan=plan)
 
     assert import_job_status(job_id)["state"] == "checked"
-    upload = default_storage.path(f"{JOBS_DIR}/{job_id}.csv")
-    record = default_storage.path(f"{JOBS_DIR}/{job_id}.json")
+    # The progress record is a database row now; the upload is the one file, private.
+    upload = default_storage.path(ImportJob.objects.get(pk=job_id).upload)
     with open(upload, "rb") as stored:
         assert stored.read() == data
-    assert (mode(upload), mode(record), mode(os.path.dirname(upload))) == (0o600, 0o600, 0o700)
+    assert (mode(upload), mode(os.path.dirname(upload))) == (0o600, 0o700)
