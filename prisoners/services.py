@@ -67,24 +67,6 @@ NOT_CITED = "A person can be published only once at least one fact about them is
 # Fields no reader sees: a Researcher's change to them is written at once, even on a published person.
 UNREVIEWED_FIELDS = frozenset({"private_notes", "internal_notes", "text", "updated_at", "normalized", "review_state"})
 
-# Written only by person_status_refresh() and the delete/restore/merge services.
-PERSON_DERIVED_FIELDS = frozenset(
-    {
-        "id",
-        "current_status",
-        "current_status_since",
-        "is_recognised",
-        "custody_started_on",
-        "released_on",
-        "total_term_days",
-        "total_term_code",
-        "expected_end_earliest",
-        "expected_end_latest",
-        "public_updated_at",
-        "deleted_at",
-        "merged_into",
-    }
-)
 # What person_status_refresh() derives and stores on the person row.
 PERSON_STATUS_FIELDS = (
     "current_status",
@@ -97,6 +79,8 @@ PERSON_STATUS_FIELDS = (
     "expected_end_earliest",
     "expected_end_latest",
 )
+# Written only by person_status_refresh() and the delete/restore/merge services.
+PERSON_DERIVED_FIELDS = frozenset({"id", *PERSON_STATUS_FIELDS, "public_updated_at", "deleted_at", "merged_into"})
 CUSTODY_SPELL_FIELDS = tuple(field.name for field in dataclasses.fields(custody.Spell))
 # The facts a person's derived status, term and sort keys are computed from.
 STATUS_MODELS = frozenset({"prisoners.statusevent", "prisoners.release", "prisoners.sentence", "prisoners.defendant"})

@@ -40,7 +40,7 @@ from slugify import slugify
 
 from sources.models import Certainty, Citation, Source, SourceKind
 
-from . import collation, identity
+from . import collation, identity, imports
 from .articles import ArticleReference
 from .demo import LEGAL_ARTICLES, ArticleData
 from .models import (
@@ -670,25 +670,6 @@ def synthetic_people_create(
 
 # --- A CSV in the import format (docs/import-format.md), for timing the import -----------------
 
-IMPORT_COLUMNS = (
-    "external_id",
-    "name",
-    "name_variants",
-    "birth_date",
-    "gender",
-    "region",
-    "status",
-    "detained_on",
-    "released_on",
-    "release_type",
-    "articles",
-    "sentence",
-    "public",
-    "source_url",
-    "source_title",
-    "quote",
-)
-
 
 def cases_csv(*, rows: int, seed: int, articles: list[str]) -> bytes:
     """A file of `rows` new people as researchers would fill it, dates typed several ways.
@@ -697,8 +678,9 @@ def cases_csv(*, rows: int, seed: int, articles: list[str]) -> bytes:
     """
     rng = random.Random(seed)
     out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(IMPORT_COLUMNS)
+    # The import's own columns; the ones left out (private notes) stay empty.
+    writer = csv.DictWriter(out, fieldnames=imports.COLUMNS)
+    writer.writeheader()
     for number in range(1, rows + 1):
         gender = Gender.FEMALE if rng.random() < 0.15 else Gender.MALE
         given = rng.choice(GIVEN_NAMES[gender])
@@ -707,24 +689,28 @@ def cases_csv(*, rows: int, seed: int, articles: list[str]) -> bytes:
         detained = DETENTIONS_FROM + dt.timedelta(days=rng.randrange((DETENTIONS_UNTIL - DETENTIONS_FROM).days))
         released = detained + dt.timedelta(days=rng.randint(200, 900)) if rng.random() < RELEASED_SHARE else None
         writer.writerow(
-            (
-                f"bench-import-{seed}-{number}",
-                latin,
-                f"{be};{ru}",
-                rng.choice((f"{rng.randint(1960, 2004)}", f"{rng.randint(1, 28):02d}.0{rng.randint(1, 9)}.1985")),
-                gender,
-                _weighted(rng, REGION_WEIGHTS),
-                "released" if released else rng.choice(("imprisoned", "convicted", "pre_trial")),
-                rng.choice((detained.strftime("%d.%m.%Y"), detained.isoformat(), detained.strftime("%Y-%m"))),
-                released.strftime("%d.%m.%Y") if released else "",
-                rng.choice(("pardon", "end_of_term")) if released else "",
-                ";".join(rng.sample(articles, min(len(articles), rng.randint(1, 2)))) if articles else "",
-                f"{rng.randint(1, 12)}y",
-                "yes",
-                f"https://news.example.invalid/import/{seed}/{number % 50}",
-                f"Court report {number % 50}",
-                "was sentenced by the court",
-            )
+            {
+                "external_id": f"bench-import-{seed}-{number}",
+                "name": latin,
+                "name_variants": f"{be};{ru}",
+                "birth_date": rng.choice(
+                    (f"{rng.randint(1960, 2004)}", f"{rng.randint(1, 28):02d}.0{rng.randint(1, 9)}.1985")
+                ),
+                "gender": gender,
+                "region": _weighted(rng, REGION_WEIGHTS),
+                "status": "released" if released else rng.choice(("imprisoned", "convicted", "pre_trial")),
+                "detained_on": rng.choice(
+                    (detained.strftime("%d.%m.%Y"), detained.isoformat(), detained.strftime("%Y-%m"))
+                ),
+                "released_on": released.strftime("%d.%m.%Y") if released else "",
+                "release_type": rng.choice(("pardon", "end_of_term")) if released else "",
+                "articles": ";".join(rng.sample(articles, min(len(articles), rng.randint(1, 2)))) if articles else "",
+                "sentence": f"{rng.randint(1, 12)}y",
+                "public": "yes",
+                "source_url": f"https://news.example.invalid/import/{seed}/{number % 50}",
+                "source_title": f"Court report {number % 50}",
+                "quote": "was sentenced by the court",
+            }
         )
     return out.getvalue().encode("utf-8")
 

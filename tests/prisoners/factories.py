@@ -137,3 +137,18 @@ class ChangeProposalFactory(factory.django.DjangoModelFactory):
     target = factory.SubFactory(PersonFactory, occupation="")
     person = factory.SelfAttribute("target")
     changes = factory.LazyFunction(lambda: {"occupation": ["", "teacher"]})
+
+
+def person_with(*facts, **person_fields) -> models.Person:
+    """A person with status events (status, date) and releases (ReleaseType, date), status refreshed."""
+    from prisoners.services import person_status_refresh
+
+    person = PersonFactory(**person_fields)
+    for kind, date in facts:
+        if kind in models.ReleaseType.values:
+            ReleaseFactory(person=person, date=date, release_type=kind)
+        else:
+            StatusEventFactory(person=person, date=date, status=kind)
+    person_status_refresh(person=person)
+    person.refresh_from_db()
+    return person

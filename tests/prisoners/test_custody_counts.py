@@ -7,24 +7,13 @@ from django.urls import reverse
 
 from prisoners import custody
 from prisoners.models import CustodySpell, Person, ReleaseType, Status
-from prisoners.services import people_status_refresh, person_status_refresh
+from prisoners.services import people_status_refresh
 from prisoners.stats import custody_count_on, series_with_month_unknown
-from tests.prisoners.factories import PersonFactory, ReleaseFactory, StatusEventFactory
+from tests.prisoners.factories import person_with
 
 pytestmark = pytest.mark.django_db
 
 D = dt.date.fromisoformat
-
-
-def person_with(*facts, **person_fields) -> Person:
-    person = PersonFactory(**person_fields)
-    for kind, date in facts:
-        if kind in ReleaseType.values:
-            ReleaseFactory(person=person, date=date, release_type=kind)
-        else:
-            StatusEventFactory(person=person, date=date, status=kind)
-    person_status_refresh(person=person)
-    return person
 
 
 @pytest.fixture

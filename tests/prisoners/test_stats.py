@@ -12,7 +12,6 @@ from django.utils.formats import date_format
 from prisoners import charts
 from prisoners.demo import JUNE_2025_GROUP
 from prisoners.models import Gender, LegalCode, Person, PublicationState, Region, ReleaseType, Status
-from prisoners.services import person_status_refresh
 from prisoners.stats import (
     breakdowns,
     count_in_custody_on,
@@ -25,27 +24,12 @@ from tests.prisoners.factories import (
     ChargeFactory,
     DefendantFactory,
     LegalArticleFactory,
-    PersonFactory,
-    ReleaseFactory,
-    StatusEventFactory,
+    person_with,
 )
 
 pytestmark = pytest.mark.django_db
 
 D = dt.date.fromisoformat
-
-
-def person_with(*facts, **person_fields) -> Person:
-    """A person with status events (status, date) and releases (ReleaseType, date), status refreshed."""
-    person = PersonFactory(**person_fields)
-    for kind, date in facts:
-        if kind in ReleaseType.values:
-            ReleaseFactory(person=person, date=date, release_type=kind)
-        else:
-            StatusEventFactory(person=person, date=date, status=kind)
-    person_status_refresh(person=person)
-    person.refresh_from_db()
-    return person
 
 
 def custody_on(person: Person, *days: str) -> list[bool]:
