@@ -435,16 +435,26 @@ def _measure_import(data: bytes, runs: int) -> Measured:
     return Measured(statistics.median(app) * 1000, statistics.median(sql) * 1000, len(statements))
 
 
-def bench_lines(*, runs: int, import_rows: int) -> Iterator[str]:
-    """Measure every scenario on the current database; one line each, as soon as it is measured."""
+def scenario_names() -> list[str]:
+    """Every scenario `bench` measures, in the order it prints them."""
+    pages = page_scenarios(Subjects(0, Person(slug="x"), ""))
+    return [scenario.name for scenario in pages] + ["import_rows"]
+
+
+def bench_lines(*, runs: int, import_rows: int, only: set[str] | None = None) -> Iterator[str]:
+    """Measure every scenario (or those in `only`) on the current database; one line each, as soon as measured."""
     about = subjects()
     with app_served() as server:
         for scenario in page_scenarios(about):
+            if only and scenario.name not in only:
+                continue
             measured = _measure(lambda scenario=scenario: scenario.run(server.get), replay_seconds, runs)
             if scenario.name == "export_csv":
                 yield _line(scenario.name, about.people, measured, peak_mb=f"{_peak_mb(server, scenario.path):.1f}")
             else:
                 yield _line(scenario.name, about.people, measured)
+    if only and "import_rows" not in only:
+        return
     data = cases_csv(rows=import_rows, seed=IMPORT_SEED, articles=article_references_on_record())
     measured = _measure_import(data, runs)
     rate = import_rows / (measured.app_ms / 1000) if measured.app_ms else float("inf")

@@ -122,3 +122,69 @@ def test_entries_carry_the_day_of_the_last_public_change(client):
     person = PersonFactory()
     stamp = timezone.localtime(Person.objects.get(pk=person.pk).public_updated_at)
     assert f"<lastmod>{stamp.date().isoformat()}</lastmod>" in client.get("/sitemap-people.xml").content.decode()
+
+
+@pytest.fixture
+def demo(db, settings, tmp_path):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    settings.MEDIA_ROOT = tmp_path  # the demo's documents are files; keep them out of the project
+    call_command("load_demo", stdout=StringIO())
+
+
+def _entries(xml: bytes) -> list[tuple]:
+    import xml.etree.ElementTree as ElementTree
+
+    names = {"s": "http://www.sitemaps.org/schemas/sitemap/0.9", "x": "http://www.w3.org/1999/xhtml"}
+    return [
+        (
+            url.findtext("s:loc", namespaces=names),
+            url.findtext("s:lastmod", namespaces=names),
+            [(link.get("hreflang"), link.get("href")) for link in url.findall("x:link", names)],
+        )
+        for url in ElementTree.fromstring(xml).findall("s:url", names)  # noqa: S314 our own output
+    ]
+
+
+@pytest.mark.parametrize("section", ["people", "releases", "sources"])
+def test_a_page_says_what_djangos_own_sitemap_view_would(rf, demo, section):
+    from django.contrib.sitemaps import views as sitemap_views
+
+    request = rf.get(f"/sitemap-{section}.xml")
+    theirs = sitemap_views.sitemap(request, SITEMAPS, section=section)
+    theirs.render()
+    ours = SITEMAPS[section]().page_xml(request, 1)
+    assert _entries(ours.content), "the demo has public records in every section"
+    assert _entries(ours.content) == _entries(theirs.content)
+    for header in ("Last-Modified", "X-Robots-Tag", "Content-Type"):
+        assert ours.get(header) == theirs.get(header), header
+
+
+def test_sources_are_paged_by_id_so_the_index_never_counts_them(client, monkeypatch, django_assert_num_queries):
+    from sources.models import Source
+    from tests.sources.factories import CitationFactory, SourceFactory
+
+    monkeypatch.setattr(LanguagesSitemap, "limit", 2 * LANGUAGES)  # two sources a page
+    cited = [CitationFactory().source for _ in range(3)]
+    SourceFactory(url="https://example.invalid/uncited")  # supports nothing public: on no page
+    highest = max(source.pk for source in cited)
+    pages = -(-highest // 2)
+    sitemap = SITEMAPS["sources"]()
+    with django_assert_num_queries(1):  # the highest public id, not a count
+        assert sitemap.paginator.num_pages == pages
+    listed = []
+    for number in range(1, pages + 1):
+        response = client.get("/sitemap-sources.xml", {"p": number})
+        assert response.status_code == 200
+        assert len(locations(response.content)) <= 2 * LANGUAGES
+        listed += profile_paths_of_sources(response.content)
+    assert sorted(listed) == sorted(source.get_absolute_url() for source in Source.objects.public())
+    assert sorted(listed) == sorted(source.get_absolute_url() for source in cited)  # each once, all of them
+    assert client.get("/sitemap-sources.xml", {"p": pages + 1}).status_code == 404
+    assert client.get("/sitemap-sources.xml", {"p": "x"}).status_code == 404
+
+
+def profile_paths_of_sources(xml: bytes) -> list[str]:
+    return [path for path in (urlsplit(url).path for url in locations(xml)) if path.startswith("/sources/")]

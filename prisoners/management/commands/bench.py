@@ -2,7 +2,14 @@
 
 from django.core.management.base import BaseCommand, CommandError
 
-from prisoners.benchmark import DATASETTE_MISSING, BenchError, bench_lines, datasette_available, datasette_lines
+from prisoners.benchmark import (
+    DATASETTE_MISSING,
+    BenchError,
+    bench_lines,
+    datasette_available,
+    datasette_lines,
+    scenario_names,
+)
 
 
 class Command(BaseCommand):
@@ -15,14 +22,23 @@ class Command(BaseCommand):
         parser.add_argument("--runs", type=int, default=7, help="timed runs per scenario; medians are printed (7)")
         parser.add_argument("--vs-datasette", action="store_true", help="also compare with Datasette (bench extra)")
         parser.add_argument("--import-rows", type=int, default=1000, help="rows in the import file (1000)")
+        parser.add_argument(
+            "--only",
+            default="",
+            help=f"comma-separated scenarios to measure, of: {', '.join(scenario_names())} (default: all)",
+        )
 
-    def handle(self, *args, runs, vs_datasette, import_rows, **options):
+    def handle(self, *args, runs, vs_datasette, import_rows, only, **options):
         if runs < 1 or import_rows < 1:
             raise CommandError("--runs and --import-rows must be at least 1.")
+        chosen = {name.strip() for name in only.split(",") if name.strip()}
+        unknown = chosen - set(scenario_names())
+        if unknown:
+            raise CommandError(f"Unknown scenario: {', '.join(sorted(unknown))}. Known: {', '.join(scenario_names())}.")
         if vs_datasette and not datasette_available():
             raise CommandError(DATASETTE_MISSING)
         try:
-            for line in bench_lines(runs=runs, import_rows=import_rows):
+            for line in bench_lines(runs=runs, import_rows=import_rows, only=chosen):
                 self.stdout.write(line)
             if vs_datasette:
                 for line in datasette_lines(runs=runs):
