@@ -179,6 +179,9 @@ class ReleaseSerializer(CitedSerializer):
         fields = ["date", "date_earliest", "date_latest", "release_type", "group", "destination", "note", "citations"]
 
 
+_EXPORTED_DATES = "_exported_dates"  # where a person's exported_dates are kept while it is serialized
+
+
 class _ExportedDate(serializers.Field):
     """A person's date as the downloads give it (prisoners.presentation.exported_dates), read from its fact."""
 
@@ -187,7 +190,11 @@ class _ExportedDate(serializers.Field):
         super().__init__(source="*", read_only=True, **kwargs)
 
     def to_representation(self, person):
-        return getattr(exported_dates(person)[self.date], self.part) or None
+        # Nine fields read the same three dates: worked out once per person.
+        dates = person.__dict__.get(_EXPORTED_DATES)
+        if dates is None:
+            dates = person.__dict__[_EXPORTED_DATES] = exported_dates(person)
+        return getattr(dates[self.date], self.part) or None
 
 
 @extend_schema_field(serializers.CharField(allow_null=True))
@@ -401,8 +408,9 @@ class StatsView(PublicRecordView, APIView):
         return public_response(self.etag)(self._stats)(request)
 
     def _stats(self, request):
+        from .freshness import public_state
         from .stats import stats_summary
 
         text = one_query_value(request, "on")
         day = timezone.localdate() if text is None else serializers.DateField().to_internal_value(text)
-        return Response(stats_summary(on=day))
+        return Response(stats_summary(on=day, state=public_state(request)))

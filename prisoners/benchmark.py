@@ -22,6 +22,9 @@ How a scenario is measured:
   how many there were.
 - Then --runs times, alternately: the app run (app_ms), and those statements run alone through
   a cursor with every row fetched, in a transaction rolled back (sql_ms). Medians, in ms.
+- stats_after_change is the statistics page as the first reader after a public change sees it:
+  the stored tallies (prisoners.stats) are deleted before each run, so it derives them again.
+  home, stats_page and stats_api_on_day read tallies already stored for the current state.
 - export_csv streams the whole file once more under tracemalloc: peak_mb is the peak (MiB).
 - import_rows imports a generated file of --import-rows rows in the import format with the
   public services (prisoners.imports.cases_file_import), in a transaction rolled back;
@@ -72,7 +75,7 @@ from django.utils import translation
 from .api import ByIdCursor
 from .collation import family_name_first
 from .imports import CasesFileRejected, cases_file_import
-from .models import Person
+from .models import Person, StatsTally
 from .presentation import CSV_COLUMNS, export_row, with_exported_dates
 from .roles import SYSTEM
 from .synthetic import article_references_on_record, cases_csv
@@ -290,6 +293,14 @@ class PageScenario:
     path: str
     streamed: bool = False  # read without keeping the body (the export)
     sitemap: bool = False  # an index: its first people page is part of the scenario
+    # The first request after a public change: the stored statistics tallies are removed first
+    # (untimed), so the request derives them again (prisoners.stats.tallies).
+    tallies_removed: bool = False
+
+    def prepare(self) -> None:
+        """What comes before each request, neither timed nor recorded."""
+        if self.tallies_removed:
+            StatsTally.objects.all().delete()
 
     def run(self, get: Get) -> float:
         """Ask for the scenario's pages with `get(path, keep_body=...)`; the seconds they took."""
@@ -352,6 +363,7 @@ def page_scenarios(about: Subjects) -> list[PageScenario]:
             PageScenario("api_detail", reverse("api:person-detail", kwargs={"slug": about.person.slug})),
             PageScenario("stats_page", reverse("prisoners:stats")),
             PageScenario("stats_api_on_day", f"{reverse('api:stats')}?on=2024-06-01"),
+            PageScenario("stats_after_change", reverse("prisoners:stats"), tallies_removed=True),
             PageScenario("sitemap", SITEMAP_PATH, sitemap=True),
             PageScenario("export_csv", reverse("prisoners:person_list_csv"), streamed=True),
         ]
@@ -364,19 +376,29 @@ class Measured:
     queries: int
 
 
-def _measure(run: Callable[[], float], replay: Callable[[list[Statement]], float], runs: int) -> Measured:
+def _measure(
+    run: Callable[[], float],
+    replay: Callable[[list[Statement]], float],
+    runs: int,
+    prepare: Callable[[], None] | None = None,
+) -> Measured:
     """Warm up, record a run's statements, then time `runs` app runs and replays, alternately."""
+    prepare = prepare or (lambda: None)
     # The warm-up fills what a worker keeps between requests (content types, templates), so the
     # recorded statements are those of every request, not of the first one only.
     cache.clear()
+    prepare()
     run()
     cache.clear()
+    prepare()
     with statements_recorded() as statements:
         run()
     app, sql = [], []
     for _ in range(runs):
         cache.clear()
+        prepare()
         app.append(run())
+        prepare()
         sql.append(replay(statements))
     return Measured(statistics.median(app) * 1000, statistics.median(sql) * 1000, len(statements))
 
@@ -448,7 +470,9 @@ def bench_lines(*, runs: int, import_rows: int, only: set[str] | None = None) ->
         for scenario in page_scenarios(about):
             if only and scenario.name not in only:
                 continue
-            measured = _measure(lambda scenario=scenario: scenario.run(server.get), replay_seconds, runs)
+            measured = _measure(
+                lambda scenario=scenario: scenario.run(server.get), replay_seconds, runs, prepare=scenario.prepare
+            )
             if scenario.name == "export_csv":
                 yield _line(scenario.name, about.people, measured, peak_mb=f"{_peak_mb(server, scenario.path):.1f}")
             else:

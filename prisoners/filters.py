@@ -6,7 +6,7 @@ from functools import cached_property
 import django_filters
 from django import forms
 from django.core.cache import cache
-from django.db.models import F
+from django.db.models import Exists, F, OuterRef
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
@@ -66,9 +66,13 @@ def list_choices(state: PublicState) -> ListChoices:
     key = f"prisoners:list-choices:{code_version()}:{state.token}"
     choices = cache.get(key)
     if choices is None:
+        # Asked of each article in the select list, not as a filter: as a filter PostgreSQL
+        # joins every charge to its case role and person first (0.75 s at 100,000 people);
+        # here each article's check stops at its first public charge (4 ms for all).
+        charged = Exists(Charge.objects.public().filter(article=OuterRef("pk")))
         choices = ListChoices(
             release_groups=list(ReleaseGroup.objects.public().values_list("slug", "name")),
-            articles=list(LegalArticle.objects.filter(pk__in=Charge.objects.public().values("article"))),
+            articles=[article for article in LegalArticle.objects.annotate(charged=charged) if article.charged],
         )
         cache.set(key, choices, CHOICES_CACHE_SECONDS)
     return choices
@@ -257,7 +261,7 @@ class PersonFilter(django_filters.FilterSet):
                 continue
             is_range = isinstance(flt, django_filters.DateFromToRangeFilter)
             keys = [(f"{name}_after", _("from")), (f"{name}_before", _("until"))] if is_range else [(name, "")]
-            choices = {str(value): label for value, label in flt.extra.get("choices", [])}
+            choices = self._labels(name, flt)
             for key, qualifier in keys:
                 for value in self.data.getlist(key):
                     if not value or not self._is_readable(key, value):
@@ -287,11 +291,22 @@ class PersonFilter(django_filters.FilterSet):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        # The request's public state, which its ETag was made from (no second query).
-        self.choices = list_choices(public_state(self.request))
-        groups = [("", "---------"), *self.choices.release_groups]
-        self.form.fields["release_group"].widget.choices = groups
-        self.filters["release_group"].extra["choices"] = groups
+        # A callable: the choices are read only when the select is drawn, so the downloads and
+        # the API, which filter by slug and draw no form, never read them.
+        self.form.fields["release_group"].widget.choices = self.release_group_choices
+
+    @cached_property
+    def choices(self) -> ListChoices:
+        """What the form offers from the records, for the request's public state (its ETag's, no second query)."""
+        return list_choices(public_state(self.request))
+
+    def release_group_choices(self) -> list[tuple[str, str]]:
+        return [("", "---------"), *self.choices.release_groups]
+
+    def _labels(self, name: str, flt) -> dict[str, str]:
+        """{value: label} of a filter's choices, to name a chip ("Release group: Pardon of 3 July")."""
+        choices = self.release_group_choices() if name == "release_group" else flt.extra.get("choices", [])
+        return {str(value): label for value, label in choices}
 
     @extend_schema_field(OpenApiTypes.STR)  # a release group's slug
     def filter_release_group(self, queryset, name, value):

@@ -75,17 +75,56 @@ _FINAL_VOWEL_RUN = re.compile(r"[aeiouy]+$")
 _DOUBLE = re.compile(r"(.)\1+")
 
 # Other ways a typed word may have been spelled, tried besides its usual reading. Press in
-# other languages transliterates with its own habits; each row is one such habit.
-ALTERNATIVE_READINGS: list[tuple[str, str]] = [
-    (r"z", "ts"),  # German: z = ц (Bjaljazki, Waljanzin)
-    (r"(?<!s)s(?![chz])", "z"),  # German: s = з (Kara-Mursa, Masurkewitsch)
-    (r"ou", "u"),  # French: ou = у (Koulcha)
-    (r"ch", "sh"),  # French: ch = ш (Koulcha)
-    (r"(?<=[kc])is$", "i"),  # Lithuanian -skis is -ski with its ending (Tichanovskis)
-    (r"(?<=.{3})(?<![kc])(us|is|as)$", ""),  # Lithuanian endings (Sergejus, Aleksandras)
-    (r"c$", "ch"),  # ISO/Czech č typed without its háček (Labkovic)
+# other languages transliterates with its own habits; each row is one such habit, tried alone,
+# and each language's habits are also tried all at once, since one word often needs several
+# (German "Saluschnyj" is Залужный by its s = з and its sch = ж together).
+ALTERNATIVE_READINGS: dict[str, list[tuple[str, str]]] = {
+    "German": [
+        (r"z", "ts"),  # z = ц (Bjaljazki, Waljanzin)
+        (r"(?<!s)s(?![chzktp])", "z"),  # s = з (Kara-Mursa, Resnikow), never before a voiceless k, t, p (Selenskyj)
+        (r"(?<!t)sch", "zh"),  # sch = ж as well as ш (Schdanow, Walschyna); tsch stays ч
+    ],
+    "French": [
+        (r"ou", "u"),  # ou = у (Koulcha)
+        (r"ch", "sh"),  # ch = ш (Koulcha)
+        (r"j", "zh"),  # j = ж (Jdanov, Nadejdine)
+        (r"(?<=[iy]n)e$", ""),  # -ine, -yne = -ин, -ын (Nadejdine, Soljenitsyne)
+    ],
+    "Lithuanian": [
+        (r"(?<=[kc])is$", "i"),  # -skis is -ski with its ending (Tichanovskis)
+        (r"(?<=.{3})(?<![kc])(?:us|is|as)$", ""),  # endings (Sergejus, Aleksandras)
+    ],
+    "Polish and Łacinka": [
+        (r"c(?![hz])", "ts"),  # c = ц before any letter (Sacuk, Bancar, Curkin), not only before e and i
+        (r"ć", "ts"),  # ć = ць (Kałyneć), where Serbian and Croatian ć is ч
+    ],
+    "ISO 9 without diacritics": [
+        (r"c$", "ch"),  # č typed without its háček (Labkovic)
+    ],
+}
+
+
+def _simultaneous(rules: list[tuple[str, str]]) -> tuple[re.Pattern, list[str]]:
+    """One pattern applying every rule of a language in one pass, so no rule rewrites another's output."""
+    alternatives = "|".join(f"(?P<r{index}>{pattern})" for index, (pattern, _replacement) in enumerate(rules))
+    return re.compile(alternatives), [replacement for _pattern, replacement in rules]
+
+
+_COMPILED_READINGS = [
+    (re.compile(pattern), replacement) for rules in ALTERNATIVE_READINGS.values() for pattern, replacement in rules
 ]
-_COMPILED_READINGS = [(re.compile(pattern), replacement) for pattern, replacement in ALTERNATIVE_READINGS]
+_COMPILED_LANGUAGES = [_simultaneous(rules) for rules in ALTERNATIVE_READINGS.values() if len(rules) > 1]
+
+
+def _alternative_spellings(lowered: str) -> set[str]:
+    """The word as each habit, and each language's habits together, would have it read."""
+    spellings = {pattern.sub(replacement, lowered) for pattern, replacement in _COMPILED_READINGS}
+    for pattern, replacements in _COMPILED_LANGUAGES:
+        spellings.add(pattern.sub(lambda match, r=replacements: r[int(match.lastgroup[1:])], lowered))
+    spellings.discard(lowered)
+    return spellings
+
+
 # A patronymic (Леонидович, Александровна) after a given name may be typed but is never required.
 PATRONYMIC = re.compile(r"(ович|евич|овна|евна|ична|авіч|эвіч|евіч|аўна|еўна|ovich|evich|ovna|evna|owitsch)$")
 
@@ -334,7 +373,12 @@ _WORD = re.compile(r"[^\W\d_]+", re.UNICODE)
 _CYRILLIC = re.compile(r"[\u0400-\u04ff]")
 
 
-def _case_stems(word: str) -> list[tuple[str, str]]:
+# A family name's stem is at least three letters long; a given name's may be two (Яну, Яна; Іну, Іна).
+MIN_STEM = 3
+MIN_GIVEN_NAME_STEM = 2
+
+
+def _case_stems(word: str, min_stem: int = MIN_STEM) -> list[tuple[str, str]]:
     """(stem, ending) for the longest case ending of the word's script that it ends with, if any.
 
     The longest only: "Тихановского" is Тихановск-ого, never Тихановског-о.
@@ -343,7 +387,7 @@ def _case_stems(word: str) -> list[tuple[str, str]]:
     cyrillic = bool(_CYRILLIC.search(word))
     for ending in CYRILLIC_ENDINGS if cyrillic else LATIN_ENDINGS:
         stem = lowered[: -len(ending)]
-        if not lowered.endswith(ending) or len(stem) < 3:
+        if not lowered.endswith(ending) or len(stem) < min_stem:
             continue
         # A Latin vowel ending follows a consonant (Łabkowicza, Karneju), not a vowel (Kalesnikau).
         if not cyrillic and len(ending) == 1 and stem[-1] in "aeiouy":
@@ -421,7 +465,7 @@ def _ending_gender(word: str) -> str:
 def given_case_readings(word: str) -> frozenset[str]:
     """The given names (row ids) `word` may be an inflected form of: Игоря, Марии, Сергея."""
     rows: set[str] = set()
-    for stem, _ending in _case_stems(word):
+    for stem, _ending in _case_stems(word, MIN_GIVEN_NAME_STEM):
         key = _key_of_word(stem)
         base = key[:-1] if key[-1:] in ("a", "i") else key
         for nominative in (key, base + "a", base + "i"):
@@ -466,13 +510,15 @@ def _query_word(word: str, optional: bool, named_gender: str = "") -> QueryWord:
     readings = {typed}
     if not is_given_name_key(typed) and len(typed) >= GIVEN_NAME_FALLBACK:
         readings |= _given_readings(typed)  # an unlisted spelling of one of several names (Alyena)
-    for pattern, replacement in _COMPILED_READINGS:
-        changed = pattern.sub(replacement, lowered)
-        if changed != lowered and word_key(changed):
+    for changed in _alternative_spellings(lowered):
+        if word_key(changed):
             readings.add(word_key(changed))
     if is_given_name_key(typed):
         # A listed form is read as typed: "Aleksandra" is her, not the genitive of Aleksander.
-        return QueryWord(frozenset(readings), optional)
+        # Cyrillic names the genitive in running text, so there "Руслана" may also be his
+        # (Руслана Стефанчука), ranked below her as every inflected reading is.
+        inflected = given_case_readings(word) if _CYRILLIC.search(word) else frozenset()
+        return QueryWord(frozenset(readings), optional, frozenset(inflected - readings))
     # A family name is read in the gender it is written in: "Колесникова" is Maria Kolesnikova,
     # not the genitive of a man's Kolesnikov (a search names the person it wants), unless the
     # given name says otherwise: "Кирилла Балаханова" is his genitive, "Svetlana Tikhanovsky" her.
@@ -566,6 +612,22 @@ def given_keys_starting_with(word: QueryWord) -> list[str]:
         for key, rows in names.rows_of.items()
         if any(spelling.startswith(prefixes) for row in rows for spelling in names.spellings.get(row, ()))
     )
+
+
+def score_ceiling_without(query: tuple[QueryWord, ...], word: QueryWord) -> float:
+    """The most a name can score for `query` (tie-break included) with no word equal to one of `word`'s readings.
+
+    Such a name's `word` scores at most: a shared given-name form, an inflected reading, or the
+    ratio of two different keys, 2·LCS / (la + lb), which is highest when the other key is one
+    letter longer and contains the reading: 2n / (2n + 1). Every other word scores at most 100,
+    and the coverage bonus at most makes up the 1 that score_name takes off. So when enough
+    names that do have such a word score above this, no other name can come before them.
+    """
+    different_keys = max((200 * len(reading) / (2 * len(reading) + 1) for reading in word.readings), default=0.0)
+    best = max(different_keys, SHARED_FORM_SIMILARITY, 100 - INFLECTION_PENALTY)
+    counted = len(query)
+    # score_name rounds to hundredths; rank_candidates adds a tie-break below 0.1.
+    return (100 * (counted - 1) + best) / counted + 0.005 + 0.1
 
 
 def exact_words(keys: tuple[str, ...]) -> tuple[QueryWord, ...]:
@@ -680,12 +742,23 @@ def rank_candidates(
     query_keys = prefix_query_words(query) if prefix else query_words(query)
     plain_query = " ".join(split_words(_strip_marks(query).casefold()))
     best: dict[int, NameMatch] = {}
+    # Many people share a name (a common family name is thousands of variants with a few dozen
+    # keys and spellings), so each distinct name is scored once.
+    scores: dict[object, float] = {}
+    tie_breaks: dict[str, float] = {}
     for candidate in candidates:
-        score = score_name(query_keys, name_words(candidate.text) if prefix else candidate.keys)
+        name = candidate.text if prefix else candidate.keys
+        score = scores.get(name)
+        if score is None:
+            score = scores[name] = score_name(query_keys, name_words(candidate.text) if prefix else candidate.keys)
         if not score:
             continue
         # Between equal keys, the spelling closest to what was typed wins ties.
-        tie_break = fuzz.ratio(plain_query, _strip_marks(candidate.text).casefold()) / 1000
+        tie_break = tie_breaks.get(candidate.text)
+        if tie_break is None:
+            tie_break = tie_breaks[candidate.text] = (
+                fuzz.ratio(plain_query, _strip_marks(candidate.text).casefold()) / 1000
+            )
         match = NameMatch(candidate.person_id, round(score + tie_break, 3), candidate.text)
         if candidate.person_id not in best or match.score > best[candidate.person_id].score:
             best[candidate.person_id] = match

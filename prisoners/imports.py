@@ -78,6 +78,7 @@ from .models import (
 from .services import (
     NOT_ALLOWED_TO_PUBLISH,
     LikelyDuplicate,
+    fewer_collections,
     names_likely_duplicates_many,
     people_cited,
     people_publish,
@@ -981,7 +982,7 @@ def cases_file_import(
     `links` ({line: person pk}) adds those new rows to people already recorded. The plan returned
     says how long checking and writing took (`plan.rows_per_second`).
     """
-    with transaction.atomic():
+    with transaction.atomic(), fewer_collections():
         plan = cases_file_check(acting_user=acting_user, data=data, progress=progress, links=links)
         if not plan.ok:
             raise CasesFileRejected(plan)

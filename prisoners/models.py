@@ -222,15 +222,18 @@ class NameVariantQuerySet(PersonFactQuerySet):
     def own_public_q(self) -> Q:
         return Q(is_private=False)
 
-    def candidates_for(self, keys: tuple[str, ...]):
+    def candidates_for(self, keys: tuple[str, ...], *, exact: bool = False):
         """Variants that could match these name keys: a loose superset the ranking then scores.
 
         PostgreSQL narrows by trigram word similarity (GIN index, threshold set per connection
         in settings: TRIGRAM_WORD_SIMILARITY); elsewhere every variant is a candidate, so both
-        give the same ranked answers.
+        give the same ranked answers. With `exact`, only variants having one of the keys as a
+        word: the same trigram index finds them without comparing every word's similarity.
         """
         if connection.vendor != "postgresql":
             return self
+        if exact:
+            return self.filter(normalized__regex=rf"(^| )({'|'.join(sorted(keys))})( |$)")
         condition = Q()
         for key in keys:
             condition |= Q(normalized__trigram_word_similar=key)
@@ -487,9 +490,20 @@ class PersonQuerySet(models.QuerySet):
             # Every match must contain every required word, so the rarest (longest) one alone
             # yields a complete set of candidates, and the smallest.
             rarest = max(complete, key=lambda word: word.length)
+            if limit and connection.vendor == "postgresql":
+                # A common family name is thousands of variants; those spelling it exactly come
+                # first, and when `limit` people of them score above what any other spelling
+                # could (identity.score_ceiling_without), they are the answer: no fuzzy scan.
+                exact = self._ranked(text, variants.candidates_for(tuple(rarest.readings), exact=True), limit, prefix)
+                if len(exact) == limit and exact[-1].score > identity.score_ceiling_without(tuple(words), rarest):
+                    return exact
             variants = variants.candidates_for(tuple(rarest.readings | rarest.inflected))
         else:
             return []
+        return self._ranked(text, variants, limit, prefix)
+
+    @staticmethod
+    def _ranked(text: str, variants, limit: int | None, prefix: bool) -> list[identity.NameMatch]:
         candidates = (
             identity.NameCandidate(person_id, variant_text, tuple(key_text.split()))
             for person_id, variant_text, key_text in variants.values_list("person_id", "text", "normalized")
@@ -582,6 +596,14 @@ class Person(models.Model):
             models.Index(fields=["-public_updated_at", "-id"], name="person_public_updated_idx"),
             # The list's and the export's default order (Meta.ordering), with the tie-breaker.
             models.Index(fields=["display_name", "id"], name="person_display_name_idx"),
+            # The public people alone, with what the public counts read (migration 0017): the
+            # public state, the list's count by status and the people a release filter joins to
+            # are read from it alone (index-only) instead of from the whole table.
+            models.Index(
+                fields=["current_status", "public_updated_at", "id"],
+                condition=public_person_q(),
+                name="person_public_status_idx",
+            ),
         ]
 
     def __str__(self):
@@ -1288,6 +1310,42 @@ class CustodySpell(models.Model):
 
     def possibly_contains(self, day: dt.date) -> bool:
         return self.possible_from <= day < self.possible_until
+
+
+class StatsTally(models.Model):
+    """One stored term of the public statistics, for one public state (prisoners.stats builds and reads them).
+
+    Every figure the statistics show is a sum of these: how the number of people in custody
+    changed on a day or over a month (in all, and by region, gender and article), and how many
+    people were newly detained or released. They are derived from the public spells, releases
+    and charges the first time statistics are asked for in a public state
+    (prisoners.freshness.public_state: it moves with every public change) and read until it
+    moves; the rows of older states are deleted then. So a count on any day sums a month's rows
+    for each month before it and a day's rows for the days of its own month, a few hundred
+    rows whether 1,000 or 100,000 people are recorded.
+    """
+
+    state = models.CharField(max_length=80)
+    measure = models.CharField(max_length=32)
+    dimension = models.CharField(max_length=16, blank=True)
+    value = models.CharField(max_length=64, blank=True)
+    # "month": the change over the month beginning on `day`; "day": the change on `day` itself.
+    span = models.CharField(max_length=5)
+    day = models.DateField()
+    change = models.IntegerField()
+
+    class Meta:
+        verbose_name = _("statistics term")
+        verbose_name_plural = _("statistics terms")
+        constraints = [
+            # Also the index every read uses: a state, a measure, a dimension, a span, then a day range.
+            models.UniqueConstraint(
+                fields=["state", "measure", "dimension", "span", "day", "value"], name="stats_tally_unique"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.measure} {self.dimension}={self.value} {self.span} {self.day}: {self.change:+d}"
 
 
 class DigestKind(models.TextChoices):

@@ -13,6 +13,7 @@ import contextlib
 import contextvars
 import dataclasses
 import datetime as dt
+import gc
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
@@ -567,7 +568,29 @@ def _spell_values(spell: CustodySpell) -> tuple:
     return tuple(getattr(spell, field) for field in CUSTODY_SPELL_FIELDS)
 
 
+# Allocations between two collections of the youngest objects during a bulk write (Python's default: 700).
+BULK_GC_THRESHOLD = 100_000
+
+
+@contextlib.contextmanager
+def fewer_collections():
+    """Collect cyclic garbage rarely during a bulk write (an import, a status refresh of many people).
+
+    Such a write allocates hundreds of thousands of objects (records, history rows, the values
+    of every query), nearly all alive until it ends: at the default threshold Python's collector
+    ran some 500 times in a 1,000-row import and took a third of its CPU time scanning them.
+    Collection still happens, only less often; the thresholds are put back after.
+    """
+    thresholds = gc.get_threshold()
+    gc.set_threshold(max(BULK_GC_THRESHOLD, thresholds[0]), *thresholds[1:])
+    try:
+        yield
+    finally:
+        gc.set_threshold(*thresholds)
+
+
 @transaction.atomic
+@fewer_collections()
 def people_status_refresh(*, people: models.QuerySet, acting_user=None, batch_size: int = 1000) -> int:
     """Recompute and store the derived status, term and custody spells of many people, in batches.
 
@@ -575,8 +598,6 @@ def people_status_refresh(*, people: models.QuerySet, acting_user=None, batch_si
     number of queries, changed people saved with one bulk update and their history rows in
     bulk, their spells replaced. Returns how many people changed.
     """
-    from simple_history.utils import bulk_update_with_history
-
     changed_count = 0
     ids = list(people.order_by("pk").values_list("pk", flat=True))
     for offset in range(0, len(ids), batch_size):
@@ -601,7 +622,7 @@ def people_status_refresh(*, people: models.QuerySet, acting_user=None, batch_si
             now = timezone.now()
             for person in changed:
                 person.updated_at = now
-            bulk_update_with_history(
+            rows_update_with_history(
                 changed,
                 Person,
                 [*PERSON_STATUS_FIELDS, "updated_at"],
@@ -1101,6 +1122,7 @@ def records_bulk_create(*, acting_user, objects: Iterable[models.Model], reason:
     status depends on the new facts are refreshed in one pass (or at the end of
     status_refresh_batched()).
     """
+    from django.db import connections, router
     from simple_history.utils import bulk_create_with_history
 
     from sources.models import Document
@@ -1136,7 +1158,13 @@ def records_bulk_create(*, acting_user, objects: Iterable[models.Model], reason:
             if isinstance(obj, Person) and obj.publication_state == PublicationState.PUBLISHED and not obj.published_at:
                 obj.published_at = timezone.now()
             _with_history(obj, acting_user, reason)
-        if hasattr(model, "history"):
+        returns_pks = connections[router.db_for_write(model)].features.can_return_rows_from_bulk_insert
+        if hasattr(model, "history") and returns_pks:
+            model._default_manager.bulk_create(group)
+            history_rows_create(
+                group, model, default_user=_user_or_none(acting_user), default_change_reason=reason or None
+            )
+        elif hasattr(model, "history"):
             bulk_create_with_history(
                 group, model, default_user=_user_or_none(acting_user), default_change_reason=reason or None
             )
@@ -1199,7 +1227,6 @@ def people_cited(person_ids: Iterable[int]) -> set[int]:
 def people_publish(*, acting_user, people: list[Person], reason: str = "published") -> list[Person]:
     """person_publish() for many people: one permission check, one citation check, one update with history."""
     from django.db.models.functions import Coalesce
-    from simple_history.utils import get_history_manager_for_model
 
     _require(acting_user, roles.PUBLISH_PERMISSIONS["prisoners.person"], NOT_ALLOWED_TO_PUBLISH)
     people = [person for person in people if person.publication_state != PublicationState.PUBLISHED]
@@ -1225,8 +1252,8 @@ def people_publish(*, acting_user, people: list[Person], reason: str = "publishe
         person.published_at = person.published_at or now
         person.updated_at = now
         _with_history(person, acting_user, reason)
-    get_history_manager_for_model(Person).bulk_history_create(
-        people, update=True, default_user=_user_or_none(acting_user), default_change_reason=reason
+    history_rows_create(
+        people, Person, update=True, default_user=_user_or_none(acting_user), default_change_reason=reason
     )
     return people
 
@@ -1243,11 +1270,11 @@ def rows_update_with_history(
 
     bulk_update() writes one UPDATE with a CASE WHEN per row and field: building it costs about a
     millisecond a row in Python, and the database compares every row with every WHEN, so a batch
-    of n rows costs n² comparisons. This runs one parameterised UPDATE per row, all in one
-    executemany() (psycopg pipelines them), then the history rows in bulk.
+    of n rows costs n² comparisons. On PostgreSQL this is one UPDATE ... FROM UNNEST(arrays)
+    joined on the primary key; elsewhere one parameterised UPDATE per row, all in one
+    executemany(). Then the history rows, in bulk (history_rows_create).
     """
     from django.db import connections, router
-    from simple_history.utils import get_history_manager_for_model
 
     if not objs:
         return
@@ -1256,22 +1283,136 @@ def rows_update_with_history(
     opts = model._meta
     columns = [opts.get_field(name) for name in fields]
     quote = connection.ops.quote_name
-    # Only the model's own table and column names go into the text, quoted; every value is a parameter.
-    sql = "UPDATE {} SET {} WHERE {} = %s".format(  # noqa: S608
-        quote(opts.db_table),
-        ", ".join(f"{quote(column.column)} = %s" for column in columns),
-        quote(opts.pk.column),
+
+    every = [*columns, opts.pk]  # the values of a row, its pk last
+    rows = [[column.get_db_prep_save(getattr(obj, column.attname), connection) for column in every] for obj in objs]
+    arrays = _unnest(connection, every)
+    with transaction.atomic(using=database, savepoint=False), connection.cursor() as cursor:
+        # Only the model's own table, column names and types go into the text, quoted; every value is a parameter.
+        if arrays:
+            sql = "UPDATE {table} SET {sets} FROM {arrays} AS new ({names}) WHERE {table}.{pk} = new.{pk}".format(  # noqa: S608
+                table=quote(opts.db_table),
+                sets=", ".join(f"{quote(column.column)} = new.{quote(column.column)}" for column in columns),
+                arrays=arrays,
+                names=", ".join(quote(column.column) for column in every),
+                pk=quote(opts.pk.column),
+            )
+            cursor.execute(sql, _by_column(rows))
+        else:
+            sql = "UPDATE {} SET {} WHERE {} = %s".format(  # noqa: S608
+                quote(opts.db_table),
+                ", ".join(f"{quote(column.column)} = %s" for column in columns),
+                quote(opts.pk.column),
+            )
+            cursor.executemany(sql, rows)
+        history_rows_create(
+            objs, model, update=True, default_user=default_user, default_change_reason=default_change_reason
+        )
+
+
+def _unnest(connection, fields: list) -> str | None:
+    """UNNEST(%s::type[], ...) over `fields` on PostgreSQL, as Django's bulk_create() writes it; else None.
+
+    A column's values then travel as one array parameter: psycopg parses a statement of a few
+    placeholders, not of one per value (client-side, in Python: 2.7 of the 16 seconds a
+    profiled 1,000-row import took, when history rows were written as multi-row VALUES).
+    As in Django (backends/postgresql/compiler.py): not for fields with their own placeholder or
+    types outside the backend's table, and the type's length is left out so nothing is cut.
+    """
+    if connection.vendor != "postgresql":
+        return None
+    targets = [field.target_field if field.is_relation else field for field in fields]
+    if any(hasattr(field, "get_placeholder") for field in fields) or any(
+        target.get_internal_type() not in connection.data_types for target in targets
+    ):
+        return None
+    types = [field.db_type(connection).split("(")[0] for field in fields]
+    return "UNNEST({})".format(", ".join(f"(%s)::{db_type}[]" for db_type in types))
+
+
+def _by_column(rows: list[list]) -> list[list]:
+    return [list(column) for column in zip(*rows, strict=True)]
+
+
+# The columns simple_history adds to every historical model beside the tracked ones.
+HISTORY_COLUMNS = frozenset({"history_id", "history_date", "history_change_reason", "history_type", "history_user"})
+
+
+def history_rows_create(
+    objs: list[models.Model],
+    model: type[models.Model],
+    *,
+    update: bool = False,
+    default_user=None,
+    default_change_reason: str | None = "",
+) -> None:
+    """simple_history's bulk_history_create() for saved `objs` of `model` (the same rows), in one INSERT.
+
+    bulk_history_create() builds a historical model instance per row and hands them to
+    bulk_create(), which prepares every value through the query compiler again: about a third
+    of a 1,000-row import went there. This takes each tracked value from the record as it is,
+    prepared once by its historical field, with one date for the batch, and inserts arrays of
+    them (UNNEST) on PostgreSQL, multi-row VALUES elsewhere. A historical model with more than
+    the usual columns (a history_relation, custom fields) goes the library's way.
+    """
+    from django.conf import settings
+    from django.db import connections, router
+    from simple_history.utils import get_change_reason_from_object, get_history_manager_for_model
+
+    if not objs or not getattr(settings, "SIMPLE_HISTORY_ENABLED", True):
+        return
+    manager = get_history_manager_for_model(model)
+    historical = manager.model
+    by_attname = {field.attname: field for field in historical._meta.concrete_fields}
+    tracked = [by_attname.get(field.attname) for field in historical.tracked_fields]
+    usual = {field.name for field in historical._meta.concrete_fields} == {
+        field.name for field in tracked if field
+    } | HISTORY_COLUMNS
+    if not usual or None in tracked or hasattr(historical, "history_relation"):
+        manager.bulk_history_create(
+            objs, update=update, default_user=default_user, default_change_reason=default_change_reason
+        )
+        return
+    database = router.db_for_write(historical)
+    connection = connections[database]
+    now = timezone.now()
+    history_type = "~" if update else "+"
+    fallback_user = default_user
+    if fallback_user is None and any(not hasattr(obj, "_history_user") for obj in objs):
+        fallback_user = historical.get_default_history_user(objs[0])  # the request's user, if any
+    dated, reason, user, kind = (
+        by_attname[name] for name in ("history_date", "history_change_reason", "history_user_id", "history_type")
     )
-    params = [
-        [column.get_db_prep_save(getattr(obj, column.attname), connection) for column in columns]
-        + [opts.pk.get_db_prep_value(obj.pk, connection)]
+    rows = [
+        [
+            *(field.get_db_prep_save(getattr(obj, field.attname), connection) for field in tracked),
+            dated.get_db_prep_save(getattr(obj, "_history_date", now), connection),
+            get_change_reason_from_object(obj) or default_change_reason,
+            getattr(getattr(obj, "_history_user", fallback_user), "pk", None),
+            history_type,
+        ]
         for obj in objs
     ]
-    with transaction.atomic(using=database, savepoint=False), connection.cursor() as cursor:
-        cursor.executemany(sql, params)
-        get_history_manager_for_model(model).bulk_history_create(
-            objs, update=True, default_user=default_user, default_change_reason=default_change_reason
-        )
+    _rows_insert(connection, [*tracked, dated, reason, user, kind], historical._meta.db_table, rows)
+
+
+def _rows_insert(connection, fields: list, table: str, rows: list[list]) -> None:
+    """INSERT the rows (values in the order of `fields`, prepared for the database) in as few statements as it takes."""
+    quote = connection.ops.quote_name
+    columns = ", ".join(quote(field.column) for field in fields)
+    arrays = _unnest(connection, fields)
+    with connection.cursor() as cursor:
+        # Only the table's own name, columns and types go into the text, quoted; every value is a parameter.
+        if arrays:
+            cursor.execute(f"INSERT INTO {quote(table)} ({columns}) SELECT * FROM {arrays}", _by_column(rows))  # noqa: S608
+            return
+        # SQLite says how many parameters it takes a statement.
+        per_statement = max(1, (connection.features.max_query_params or 65535) // len(fields))
+        row = "({})".format(", ".join(["%s"] * len(fields)))
+        for start in range(0, len(rows), per_statement):
+            chunk = rows[start : start + per_statement]
+            sql = f"INSERT INTO {quote(table)} ({columns}) VALUES {', '.join([row] * len(chunk))}"  # noqa: S608
+            cursor.execute(sql, [value for values in chunk for value in values])
 
 
 def person_names_missing(*, person: Person, existing: set[str]) -> list[NameVariant]:
@@ -1292,16 +1433,30 @@ def _complete_words(text: str) -> list[identity.QueryWord]:
     return [word for word in identity.query_words(text) if not word.optional and not word.is_prefix]
 
 
-# Names looked up in one candidates query (a UNION ALL of one narrowed select per name).
+# Look-ups in one candidates query (a UNION ALL of one narrowed select each).
 CANDIDATE_NAMES_PER_QUERY = 250
+
+
+def _lookup_keys(words: list[identity.QueryWord]) -> tuple[tuple[str, ...], ...]:
+    """What the database is asked about a name: the keys of each of its words, in a set order.
+
+    Names whose words have the same keys ("Алесь Каваленка", "Алесь Коваленко", "Kavalenka
+    Ales") are one look-up. Leaving a word out instead (a given name, shared by thousands)
+    would not change what is found, as every candidate is checked against every required word
+    afterwards; but with names as clustered as the benchmark's (some 1,800 people a family name
+    at 100,000) the database then rechecks every variant of each family name, and a look-up
+    per family name took twice as long as one per name.
+    """
+    return tuple(sorted({tuple(sorted(word.readings | word.inflected)) for word in words}))
 
 
 def _candidates_by_name(words: dict[str, list[identity.QueryWord]]) -> dict[str | None, list[identity.NameCandidate]]:
     """The name variants that may match each name ({None: all} where candidates_for() does not narrow).
 
-    Each name's select asks candidates_for() about each of its words in turn: every match has
-    a word for each of them, and each answer is a superset, so together they are a superset
-    too, and a small one (a common given name alone would bring everyone so named).
+    One select per distinct look-up (_lookup_keys), not per name. Each select asks
+    candidates_for() about each of its words in turn: every match has a word for each of
+    them, and each answer is a superset, so together they are a superset too, and a small one
+    (a common given name alone would bring everyone so named).
     """
     from django.db import connection
 
@@ -1313,17 +1468,31 @@ def _candidates_by_name(words: dict[str, list[identity.QueryWord]]) -> dict[str 
         for person_id, text, key_text in variants.values_list(*columns):
             found[None].append(identity.NameCandidate(person_id, text, tuple(key_text.split())))
         return found
-    texts = sorted(words)
-    for start in range(0, len(texts), CANDIDATE_NAMES_PER_QUERY):
+    names_of: dict[tuple, list[str]] = defaultdict(list)
+    for text, name_words in words.items():
+        names_of[_lookup_keys(name_words)].append(text)
+    lookups = sorted(names_of)
+    by_lookup: dict[int, list[identity.NameCandidate]] = defaultdict(list)
+    for start in range(0, len(lookups), CANDIDATE_NAMES_PER_QUERY):
         selects = []
-        for number, text in enumerate(texts[start : start + CANDIDATE_NAMES_PER_QUERY], start=start):
+        for number, lookup in enumerate(lookups[start : start + CANDIDATE_NAMES_PER_QUERY], start=start):
             narrowed = variants
-            for word in words[text]:
-                narrowed = narrowed.candidates_for(tuple(sorted(word.readings | word.inflected)))
+            for keys in lookup:
+                narrowed = narrowed.candidates_for(keys)
             selects.append(narrowed.annotate(asked=models.Value(number)).values_list(*columns, "asked"))
         for person_id, variant_text, key_text, number in selects[0].union(*selects[1:], all=True):
-            found[texts[number]].append(identity.NameCandidate(person_id, variant_text, tuple(key_text.split())))
+            by_lookup[number].append(identity.NameCandidate(person_id, variant_text, tuple(key_text.split())))
+    for number, lookup in enumerate(lookups):
+        for text in names_of[lookup]:
+            found[text] = by_lookup[number]
     return found
+
+
+def _by_keys(candidates: list[identity.NameCandidate]) -> dict[tuple[str, ...], list[identity.NameCandidate]]:
+    groups: dict[tuple[str, ...], list[identity.NameCandidate]] = defaultdict(list)
+    for candidate in candidates:
+        groups[candidate.keys].append(candidate)
+    return groups
 
 
 def names_likely_duplicates_many(
@@ -1331,10 +1500,11 @@ def names_likely_duplicates_many(
 ) -> dict[object, list[LikelyDuplicate]]:
     """names_likely_duplicates() for many records at once ({key: names} in, {key: duplicates} out).
 
-    One candidates query for up to CANDIDATE_NAMES_PER_QUERY names instead of one name search
-    per name, each name's candidates tagged with it; each name is then scored only against
-    candidates that have a word for every word it requires (identity's word rule, asked once
-    per pair of words). The answers are those of one search per name.
+    One candidates query for up to CANDIDATE_NAMES_PER_QUERY look-ups instead of one name search
+    per name, a look-up per distinct set of word keys (_lookup_keys), not per name; each name is
+    then scored only against candidates that have a word for every word it requires
+    (identity's word rule, asked once per pair of words and once per distinct set of a
+    candidate's keys). The answers are those of one search per name.
     """
     texts = {key: {text.strip() for text in given if text and text.strip()} for key, given in names.items()}
     words = {text: _complete_words(text) for text in set().union(*texts.values())} if texts else {}
@@ -1366,6 +1536,15 @@ def names_likely_duplicates_many(
                 return True
         return False
 
+    # Candidates grouped by their keys, once per candidate list (names share lists: see
+    # _candidates_by_name): a name's required words are then asked of each distinct set of
+    # keys, not of each candidate, many of whom share a name.
+    by_list: dict[int, dict] = {}
+    for found in candidates.values():
+        if id(found) not in by_list:
+            by_list[id(found)] = _by_keys(found)
+    grouped = {key: by_list[id(found)] for key, found in candidates.items()}
+
     matches: dict[str, list[identity.NameMatch]] = {}
     for text in words:
         # Each name ranked against its candidates, less those lacking a word for one of its
@@ -1374,8 +1553,9 @@ def names_likely_duplicates_many(
         pool = {
             (c.person_id, c.text): c
             for key in (text, None)
-            for c in candidates.get(key, ())
-            if all(matched(index, c.keys) for index in required)
+            for keys, group in grouped.get(key, {}).items()
+            if all(matched(index, keys) for index in required)
+            for c in group
         }
         matches[text] = identity.rank_candidates(text, pool.values())
     best_of: dict[object, dict[int, tuple[float, str]]] = {}

@@ -10,6 +10,12 @@ Flows are placed in a month only when their date says which month; a detention o
 known only as "2020" (or "summer 2020") is counted in that year's "month unknown" share, never
 in January.
 
+The series, the breakdowns and the home page's counts are read from StatsTally rows stored
+per public state (prisoners.freshness.public_state, which moves with every public change): the
+first request in a new state derives them from the spells, releases and charges (`tallies`),
+every later one sums a few hundred of them, whatever the number of people. `custody_count_on`
+and `in_custody_on` ask the spells directly, and the tests hold the two readings equal.
+
 Every function reads public (published) people only, and returns plain data: the page and
 `/api/v1/stats/` serialise the same `stats_summary()`.
 """
@@ -17,15 +23,17 @@ Every function reads public (published) people only, and returns plain data: the
 from __future__ import annotations
 
 import datetime as dt
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass
 from itertools import accumulate
 
-from django.db.models import Count, DateField, F, OuterRef, Q, QuerySet, Subquery
-from django.db.models.functions import TruncMonth, TruncYear
+from django.db import router, transaction
+from django.db.models import Q, QuerySet, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from .custody import UNDATED
+from .freshness import PublicState, public_state
 from .models import (
     Charge,
     CustodySpell,
@@ -36,6 +44,7 @@ from .models import (
     Region,
     Release,
     ReleaseType,
+    StatsTally,
 )
 
 SERIES_START = dt.date(2020, 1, 1)
@@ -80,11 +89,28 @@ def count_in_custody_on(day: dt.date) -> int:
     return custody_count_on(day).at_least
 
 
-# --- Monthly series ---------------------------------------------------------------------------
+# --- Stored tallies -----------------------------------------------------------------------------
+#
+# The series and the breakdowns are sums of StatsTally rows, built once per public state from
+# the public spells, releases and charges (the rule stays prisoners.custody's, applied when the
+# spells were stored). A count on a day adds the month rows of every earlier month and the day
+# rows of its own month up to the day: a few hundred rows, however many people are recorded.
+
+CERTAIN, POSSIBLE = "in_custody_certain", "in_custody_possible"
+DETAINED, RELEASED = "newly_detained", "released"
+DETAINED_MONTH_UNKNOWN, RELEASED_MONTH_UNKNOWN = "newly_detained_month_unknown", "released_month_unknown"
+BUILT = "built"  # one row per built state, so that a state with no people is built too
+HEADLINE = "headline"  # the home page's counts of one day (headline_counts)
+MONTH, DAY = "month", "day"
+TALLY_ROWS_PER_INSERT = 5000
 
 
-def _month_starts(start: dt.date, end: dt.date) -> list[dt.date]:
-    months, month = [], start.replace(day=1)
+def _month_start(day: dt.date) -> dt.date:
+    return day.replace(day=1)
+
+
+def _months_after(start: dt.date, end: dt.date) -> list[dt.date]:
+    months, month = [], _month_start(start)
     while month <= end:
         months.append(month)
         month = (month + dt.timedelta(days=32)).replace(day=1)
@@ -95,92 +121,161 @@ def _month_end(month: dt.date) -> dt.date:
     return (month + dt.timedelta(days=32)).replace(day=1) - dt.timedelta(days=1)
 
 
-def _as_date(value) -> dt.date:
-    # TruncMonth gives a date on PostgreSQL and SQLite alike; a datetime only if a backend widens it.
-    return value.date() if isinstance(value, dt.datetime) else value
+class _Flows:
+    """Facts dated to a day (a detention, a release): each person once per month, on their first day in it.
 
-
-def _by_month(spells: QuerySet, field: str, end: dt.date) -> dict[dt.date, int]:
-    """How many spells have `field` in each month, up to `end`; earlier months fold into SERIES_START's."""
-    rows = (
-        spells.filter(**{f"{field}__lte": end})
-        .annotate(month=TruncMonth(field, output_field=DateField()))
-        .values("month")
-        .annotate(spells=Count("pk"))
-        .order_by()
-    )
-    counts: dict[dt.date, int] = defaultdict(int)
-    for row in rows:
-        counts[max(_as_date(row["month"]), SERIES_START)] += row["spells"]
-    return counts
-
-
-def _in_custody_by_month(months: list[dt.date], end: dt.date, reading: str) -> list[int]:
-    """People in custody at each month's end (at `end` in its month) by one reading: certain or possible.
-
-    In custody on day d = spells begun by d minus spells ended by d (an end is the first day
-    out). Four grouped queries for any number of months, where a count per month grows with them.
+    Where the date does not say the month, the fact goes to its year's "month unknown" share
+    (None: not even the year), once per person, on its earliest possible day (UNDATED if none).
     """
-    spells = CustodySpell.objects.public().exclude(**{f"{reading}_from": F(f"{reading}_until")})
-    begun = _by_month(spells, f"{reading}_from", end)
-    ended = _by_month(spells, f"{reading}_until", end)
-    begun_by = accumulate(begun.get(month, 0) for month in months)
-    ended_by = accumulate(ended.get(month, 0) for month in months)
-    return [count_begun - count_ended for count_begun, count_ended in zip(begun_by, ended_by, strict=True)]
+
+    def __init__(self, measure: str, month_unknown: str, dimension: str = ""):
+        self.measure, self.month_unknown, self.dimension = measure, month_unknown, dimension
+        self.in_month: dict[tuple, dt.date] = {}
+        self.unknown: dict[tuple, dt.date] = {}
+
+    def add(self, person_id: int, earliest: dt.date | None, latest: dt.date | None, value: str = "") -> None:
+        if earliest and latest and _month_start(earliest) == _month_start(latest):
+            key = (person_id, value, _month_start(earliest))
+            self.in_month[key] = min(self.in_month.get(key, earliest), earliest)
+        elif latest is None or latest >= SERIES_START:
+            year = earliest.year if earliest and latest and earliest.year == latest.year else None
+            key = (person_id, year)
+            day = earliest or UNDATED
+            self.unknown[key] = min(self.unknown.get(key, day), day)
+
+    def changes(self, changes: Counter) -> None:
+        for (_person, value, _month), day in self.in_month.items():
+            changes[(self.measure, self.dimension, value, day)] += 1
+        for (_person, year), day in self.unknown.items():
+            changes[(self.month_unknown, "year", "" if year is None else str(year), day)] += 1
 
 
-@dataclass(frozen=True)
-class Flows:
-    """Dated events per month where the month is known, and per year where only the year is."""
-
-    by_month: dict[dt.date, dict]
-    month_unknown: dict[int | None, int]
-
-
-def _flows(rows: QuerySet, earliest: str, latest: str, start: dt.date, end: dt.date, *keys: str) -> Flows:
-    """People per month (and per `keys`) of facts whose date lies in one month; the rest by year."""
-    dated = rows.filter(**{f"{earliest}__isnull": False, f"{latest}__isnull": False}).annotate(
-        first_month=TruncMonth(earliest, output_field=DateField()),
-        last_month=TruncMonth(latest, output_field=DateField()),
-    )
-    by_month: dict[dt.date, dict] = defaultdict(lambda: defaultdict(int))
-    monthly = (
-        dated.filter(first_month=F("last_month"), **{f"{earliest}__range": (start, end)})
-        .values("first_month", *keys)
-        .annotate(people=Count("person", distinct=True))
+def _tally_changes() -> Counter:
+    """{(measure, dimension, value, day): change} over the public record."""
+    people = Person.objects.public().values("pk")
+    articles = defaultdict(set)
+    charged = (
+        Charge.objects.reviewed()
+        .filter(defendant__person__in=people)
         .order_by()
+        .values_list("defendant__person_id", "article__code", "article__article")
+        .distinct()
     )
-    for row in monthly:
-        by_month[_as_date(row["first_month"])][tuple(row[key] for key in keys)] += row["people"]
-    # Month unknown: the date spans months; its year if it lies in one, else "year unknown" (None).
-    spanning = (
-        rows.exclude(pk__in=dated.filter(first_month=F("last_month")).values("pk"))
-        .filter(Q(**{f"{latest}__gte": start}) | Q(**{f"{latest}__isnull": True}))
-        .filter(Q(**{f"{earliest}__lte": end}) | Q(**{f"{earliest}__isnull": True}))
-        .annotate(
-            first_year=TruncYear(earliest, output_field=DateField()),
-            last_year=TruncYear(latest, output_field=DateField()),
+    for person_id, code, article in charged:
+        articles[person_id].add(f"{code}:{article}")
+    changes: Counter = Counter()
+    detentions = _Flows(DETAINED, DETAINED_MONTH_UNKNOWN)
+    spells = (
+        CustodySpell.objects.public()
+        .order_by()
+        .values_list(
+            "person_id",
+            "certain_from",
+            "certain_until",
+            "possible_from",
+            "possible_until",
+            "person__region",
+            "person__gender",
+            "detention_recorded",
+            "detained_earliest",
+            "detained_latest",
         )
-        .values("first_year", "last_year")
-        .annotate(people=Count("person", distinct=True))
+    )
+    for person_id, sure_from, sure_until, open_from, open_until, region, gender, detained, earliest, latest in spells:
+        if sure_from != sure_until:
+            groups = [("", ""), ("region", region or ""), ("gender", gender or "")]
+            groups += [("article", article) for article in articles.get(person_id, ())]
+            for dimension, value in groups:
+                changes[(CERTAIN, dimension, value, sure_from)] += 1
+                changes[(CERTAIN, dimension, value, sure_until)] -= 1  # the first day out
+        if open_from != open_until:
+            changes[(POSSIBLE, "", "", open_from)] += 1
+            changes[(POSSIBLE, "", "", open_until)] -= 1
+        if detained:
+            detentions.add(person_id, earliest, latest)
+    releases = _Flows(RELEASED, RELEASED_MONTH_UNKNOWN, "release_type")
+    for person_id, earliest, latest, release_type in (
+        Release.objects.public().order_by().values_list("person_id", "date_earliest", "date_latest", "release_type")
+    ):
+        releases.add(person_id, earliest, latest, release_type)
+    detentions.changes(changes)
+    releases.changes(changes)
+    return changes
+
+
+def _tallies_build(token: str, database: str) -> None:
+    changes = _tally_changes()
+    by_month: Counter = Counter()
+    for (measure, dimension, value, day), change in changes.items():
+        by_month[(measure, dimension, value, _month_start(day))] += change
+    rows = [StatsTally(state=token, measure=BUILT, span=DAY, day=UNDATED, change=0)]
+    for span, counted in ((DAY, changes), (MONTH, by_month)):
+        rows += [
+            StatsTally(
+                state=token, measure=measure, dimension=dimension, value=value, span=span, day=day, change=change
+            )
+            for (measure, dimension, value, day), change in counted.items()
+            if change
+        ]
+    with transaction.atomic(using=database):
+        StatsTally.objects.using(database).exclude(state=token).exclude(measure=HEADLINE).delete()
+        # A reader building the same state at the same time writes the same rows: the first ones stay.
+        StatsTally.objects.using(database).bulk_create(rows, batch_size=TALLY_ROWS_PER_INSERT, ignore_conflicts=True)
+
+
+def tallies(state: PublicState | None = None) -> QuerySet:
+    """The StatsTally rows of the current public state, built first if this state has none yet.
+
+    Read from and written to the primary database: a replica may not have the rows just built.
+    """
+    state = state or public_state()
+    database = router.db_for_write(StatsTally)
+    rows = StatsTally.objects.using(database).filter(state=state.token)
+    if not rows.filter(measure=BUILT).exists():
+        _tallies_build(state.token, database)
+    return rows
+
+
+def _up_to(day: dt.date) -> Q:
+    """The rows that sum to a count on `day`: whole earlier months, then the days of its own month."""
+    month = _month_start(day)
+    return Q(span=MONTH, day__lt=month) | Q(span=DAY, day__gte=month, day__lte=day)
+
+
+def _sums_on(rows: QuerySet, day: dt.date) -> dict[tuple[str, str, str], int]:
+    """{(measure, dimension, value): people} for the custody counts on `day`, in one query."""
+    sums = (
+        rows.filter(_up_to(day), measure__in=[CERTAIN, POSSIBLE])
+        .values("measure", "dimension", "value")
+        .annotate(total=Sum("change"))
         .order_by()
     )
-    month_unknown: dict[int | None, int] = defaultdict(int)
-    for row in spanning:
-        same_year = row["first_year"] is not None and row["first_year"] == row["last_year"]
-        month_unknown[_as_date(row["first_year"]).year if same_year else None] += row["people"]
-    return Flows(by_month, dict(month_unknown))
+    return {(row["measure"], row["dimension"], row["value"]): row["total"] for row in sums}
 
 
-def _detentions(start: dt.date, end: dt.date) -> Flows:
-    """People per month whose custody spell began with a detention then (a step within a spell is none)."""
-    spells = CustodySpell.objects.public().filter(detention_recorded=True)
-    return _flows(spells, "detained_earliest", "detained_latest", start, end)
+def headline_counts(today: dt.date, *, state: PublicState | None = None) -> dict[str, int]:
+    """The home page's counts (PersonQuerySet.headline_counts, the rule) for `today`, stored beside the tallies.
+
+    Counted once per public state and day, then read in one query: the rule itself reads every
+    public person. Older states' and days' counts are deleted when new ones are stored.
+    """
+    state = state or public_state()
+    database = router.db_for_write(StatsTally)
+    stored_counts = StatsTally.objects.using(database).filter(measure=HEADLINE)
+    stored = dict(stored_counts.filter(state=state.token, day=today).values_list("value", "change"))
+    if not stored:
+        stored = Person.objects.public().headline_counts(today)
+        rows = [
+            StatsTally(state=state.token, measure=HEADLINE, value=name, span=DAY, day=today, change=count)
+            for name, count in stored.items()
+        ]
+        with transaction.atomic(using=database):
+            stored_counts.exclude(state=state.token, day=today).delete()
+            StatsTally.objects.using(database).bulk_create(rows, ignore_conflicts=True)
+    return stored
 
 
-def _releases(start: dt.date, end: dt.date) -> Flows:
-    releases = Release.objects.public()
-    return _flows(releases, "date_earliest", "date_latest", start, end, "release_type")
+# --- Monthly series ---------------------------------------------------------------------------
 
 
 def monthly_series(start: dt.date = SERIES_START, end: dt.date | None = None) -> list[dict]:
@@ -188,48 +283,70 @@ def monthly_series(start: dt.date = SERIES_START, end: dt.date | None = None) ->
     return series_with_month_unknown(start, end)["months"]
 
 
-def series_with_month_unknown(start: dt.date = SERIES_START, end: dt.date | None = None) -> dict:
+def series_with_month_unknown(
+    start: dt.date = SERIES_START, end: dt.date | None = None, *, state: PublicState | None = None
+) -> dict:
     """`months`: one row per month from `start` to `end` (default today); `month_unknown`: what no month can hold.
 
     `in_custody` (= `in_custody_at_least`) and `in_custody_at_most` are counted on the month's
     last day (on `end` in its month); `newly_detained` counts people whose custody began with a
-    detention dated in the month; `released` counts released people by release type, every type
-    present, zeros included. `month_unknown` lists, per year (null: not even the year), the
-    detentions and releases whose date does not say the month.
+    detention dated in the month (up to `end`); `released` counts released people by release
+    type, every type present, zeros included. `month_unknown` lists, per year (null: not even
+    the year), the detentions and releases up to `end` whose date does not say the month, and
+    which may have happened since SERIES_START. `start` is taken as its month's first day.
     """
-    end = end or timezone.localdate()
-    months = _month_starts(start, end)
+    return _series(tallies(state), start, end or timezone.localdate())
+
+
+def _series(built: QuerySet, start: dt.date, end: dt.date) -> dict:
+    months = _months_after(start, end)
     if not months:
         return {"months": [], "month_unknown": []}
-    count_days = [min(_month_end(month), end) for month in months]
-    at_least = _in_custody_by_month(months, end, "certain")
-    at_most = _in_custody_by_month(months, end, "possible")
-    detained, released = _detentions(start, end), _releases(start, end)
+    first = months[0]
+    rows = (
+        built.filter(_up_to(end), dimension__in=["", "release_type", "year"])
+        .exclude(measure=BUILT)
+        .values_list("measure", "value", "day", "change")
+    )
+    custody_before = {CERTAIN: 0, POSSIBLE: 0}
+    custody = {CERTAIN: defaultdict(int), POSSIBLE: defaultdict(int)}
+    detained: dict[dt.date, int] = defaultdict(int)
+    released: dict[dt.date, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    unknown = {DETAINED_MONTH_UNKNOWN: defaultdict(int), RELEASED_MONTH_UNKNOWN: defaultdict(int)}
+    for measure, value, day, change in rows:
+        month = _month_start(day)
+        if measure in custody:
+            if month < first:
+                custody_before[measure] += change
+            else:
+                custody[measure][month] += change
+        elif measure == DETAINED and month >= first:
+            detained[month] += change
+        elif measure == RELEASED and month >= first:
+            released[month][value] += change
+        elif measure in unknown:
+            unknown[measure][int(value) if value else None] += change
+    at_least = accumulate((custody[CERTAIN][month] for month in months), initial=custody_before[CERTAIN])
+    at_most = accumulate((custody[POSSIBLE][month] for month in months), initial=custody_before[POSSIBLE])
     series = []
-    for month, day, least, most in zip(months, count_days, at_least, at_most, strict=True):
-        by_type = {
-            release_type: released.by_month.get(month, {}).get((release_type,), 0)
-            for release_type in ReleaseType.values
-        }
+    for month, least, most in zip(months, list(at_least)[1:], list(at_most)[1:], strict=True):
+        by_type = {release_type: released[month].get(release_type, 0) for release_type in ReleaseType.values}
         series.append(
             {
                 "month": month.strftime("%Y-%m"),
-                "counted_on": day.isoformat(),
+                "counted_on": min(_month_end(month), end).isoformat(),
                 "in_custody": least,
                 "in_custody_at_least": least,
                 "in_custody_at_most": most,
-                "newly_detained": detained.by_month.get(month, {}).get((), 0),
+                "newly_detained": detained.get(month, 0),
                 "released": by_type,
                 "released_total": sum(by_type.values()),
             }
         )
-    years = sorted(set(detained.month_unknown) | set(released.month_unknown), key=lambda year: (year is None, year))
+    detained_unknown, released_unknown = unknown[DETAINED_MONTH_UNKNOWN], unknown[RELEASED_MONTH_UNKNOWN]
+    years = sorted(set(detained_unknown) | set(released_unknown), key=lambda year: (year is None, year))
     month_unknown = [
-        {
-            "year": year,
-            "newly_detained": detained.month_unknown.get(year, 0),
-            "released": released.month_unknown.get(year, 0),
-        }
+        {"year": year, "newly_detained": detained_unknown.get(year, 0), "released": released_unknown.get(year, 0)}
         for year in years
     ]
     return {"months": series, "month_unknown": month_unknown}
@@ -238,86 +355,95 @@ def series_with_month_unknown(start: dt.date = SERIES_START, end: dt.date | None
 # --- Breakdowns -------------------------------------------------------------------------------
 
 
-def _choice_rows(people: QuerySet, field: str, labels: dict[str, str]) -> list[dict]:
-    rows = people.values(field).annotate(people=Count("pk", distinct=True)).order_by("-people", field)
-    result = [
-        {
-            "value": row[field] or UNKNOWN,
-            "label": str(labels.get(row[field], _("not recorded"))),
-            "count": row["people"],
-        }
-        for row in rows
+def _choice_rows(counts: dict[str, int], labels: dict[str, str]) -> list[dict]:
+    rows = [
+        {"value": value or UNKNOWN, "label": str(labels.get(value, _("not recorded"))), "count": count}
+        for value, count in counts.items()
+        if count > 0
     ]
     # Largest first; "not recorded" last whatever its size, as it is a gap, not a group.
-    return sorted(result, key=lambda row: row["value"] == UNKNOWN)
+    rows.sort(key=lambda row: (row["value"] == UNKNOWN, -row["count"], row["value"]))
+    return rows
 
 
-def _article_rows(people: QuerySet) -> list[dict]:
-    # The article's own title: the row without a part, else its first part ("" sorts first).
-    title = LegalArticle.objects.filter(code=OuterRef("article__code"), article=OuterRef("article__article"))
-    rows = (
-        Charge.objects.reviewed()
-        .filter(defendant__person__in=people.values("pk"))
-        .values("article__code", "article__article")
-        .annotate(
-            people=Count("defendant__person", distinct=True),
-            title=Subquery(title.order_by("part", "pk").values("title")[:1]),
-        )
-        .order_by("-people", "article__code", "article__article")
+def _article_rows(counts: dict[str, int]) -> list[dict]:
+    keys = sorted(
+        (tuple(value.split(":", 1)) for value, count in counts.items() if count > 0),
+        key=lambda key: (-counts[":".join(key)], key),
     )
+    # The article's own title: the row without a part, else its first part ("" sorts first).
+    titles: dict[tuple[str, str], str] = {}
+    for code, article, title in (
+        LegalArticle.objects.filter(article__in={article for _code, article in keys})
+        .order_by("part", "pk")
+        .values_list("code", "article", "title")
+    ):
+        titles.setdefault((code, article), title)
     codes = dict(LegalCode.choices)
     result = []
-    for row in rows:
-        number = _("Art. %(article)s") % {"article": row["article__article"]}
-        code_label = str(codes.get(row["article__code"], row["article__code"]))
-        label = f"{number} — {row['title']}"
+    for code, article in keys:
+        number = _("Art. %(article)s") % {"article": article}
+        code_label = str(codes.get(code, code))
+        title = titles.get((code, article))
+        label = f"{number} — {title}"
         # Article numbers repeat across codes; the Criminal Code is the one readers assume.
-        if row["article__code"] != LegalCode.CRIMINAL:
+        if code != LegalCode.CRIMINAL:
             label = f"{label} ({code_label})"
         result.append(
             {
-                "value": f"{row['article__code']}:{row['article__article']}",
-                "code": row["article__code"],
+                "value": f"{code}:{article}",
+                "code": code,
                 "code_label": code_label,
-                "article": row["article__article"],
-                "title": row["title"],
+                "article": article,
+                "title": title,
                 "label": label,
-                "count": row["people"],
+                "count": counts[f"{code}:{article}"],
             }
         )
     return result
 
 
-def breakdowns(on: dt.date | None = None) -> dict[str, list[dict]]:
-    """People in custody on `on` (default: now, by current status) by region, article and gender.
+def _breakdowns_of(sums: dict[tuple[str, str, str], int]) -> dict[str, list[dict]]:
+    by_dimension: dict[str, dict[str, int]] = defaultdict(dict)
+    for (measure, dimension, value), count in sums.items():
+        if measure == CERTAIN and dimension:
+            by_dimension[dimension][value] = count
+    return {
+        "region": _choice_rows(by_dimension["region"], dict(Region.choices)),
+        "article": _article_rows(by_dimension["article"]),
+        "gender": _choice_rows(by_dimension["gender"], dict(Gender.choices)),
+    }
+
+
+def breakdowns(on: dt.date | None = None, *, state: PublicState | None = None) -> dict[str, list[dict]]:
+    """People surely in custody on `on` (default today) by region, article and gender.
 
     A person charged under several articles counts once under each; people without a
     recorded region or gender are counted under "unknown".
     """
-    people = in_custody_on(on) if on else _public(None).in_custody()
-    return {
-        "region": _choice_rows(people, "region", dict(Region.choices)),
-        "article": _article_rows(people),
-        "gender": _choice_rows(people, "gender", dict(Gender.choices)),
-    }
+    return _breakdowns_of(_sums_on(tallies(state), on or timezone.localdate()))
 
 
 # --- Everything, as plain data ----------------------------------------------------------------
 
 
-def stats_summary(on: dt.date) -> dict:
+def stats_summary(on: dt.date, *, state: PublicState | None = None) -> dict:
     """Everything the stats page and /api/v1/stats/ show for the day `on`, as JSON-ready data.
 
-    The monthly series runs from January 2020 to `on`, never past today.
+    The monthly series runs from January 2020 to `on`, never past today. Pass the request's
+    public state when the caller has read it already (the ETag): one query fewer.
     """
+    state = state or public_state()
     series_end = min(on, timezone.localdate())
-    count = custody_count_on(on)
-    series = series_with_month_unknown(SERIES_START, series_end)
+    built = tallies(state)
+    sums = _sums_on(built, on)
+    at_least, at_most = sums.get((CERTAIN, "", ""), 0), sums.get((POSSIBLE, "", ""), 0)
+    series = _series(built, SERIES_START, series_end)
     return {
         "on": on.isoformat(),
-        "in_custody": count.at_least,
-        "in_custody_at_least": count.at_least,
-        "in_custody_at_most": count.at_most,
+        "in_custody": at_least,
+        "in_custody_at_least": at_least,
+        "in_custody_at_most": at_most,
         "series": {
             "start": SERIES_START.isoformat(),
             "end": series_end.isoformat(),
@@ -325,5 +451,5 @@ def stats_summary(on: dt.date) -> dict:
             "month_unknown": series["month_unknown"],
         },
         "release_types": [{"value": value, "label": str(label)} for value, label in ReleaseType.choices],
-        "breakdowns": breakdowns(on),
+        "breakdowns": _breakdowns_of(sums),
     }

@@ -1,6 +1,3 @@
-import csv
-import json
-
 from django.conf import settings
 from django.core.paginator import Paginator
 from django.db.models import Prefetch
@@ -13,9 +10,10 @@ from sources.footnotes import Footnotes
 from sources.models import Certainty, Citation
 
 from .filters import PersonFilter
-from .freshness import person_state, public_etag, public_record_etag, public_response
+from .freshness import person_state, public_etag, public_record_etag, public_response, public_state
 from .models import Person, Release, ReleaseGroup
-from .presentation import CSV_COLUMNS, csv_row, export_row, person_json_ld, profile_url_prefix, with_exported_dates
+from .presentation import csv_lines, json_chunks, list_row_details, person_json_ld, profile_url_prefix
+from .stats import headline_counts
 from .throttling import downloads_throttled
 
 PAGE_SIZES = (10, 25, 50, 100)
@@ -30,7 +28,7 @@ def home(request):
         request,
         "prisoners/home.html",
         {
-            "counts": people.headline_counts(timezone.localdate()),
+            "counts": headline_counts(timezone.localdate(), state=public_state(request)),
             "recent": people.recently_updated()[:10],
         },
     )
@@ -62,16 +60,12 @@ def person_list(request):
     )
     paginator = Paginator(people, per_page if per_page in PAGE_SIZES else 25)
     page = paginator.get_page(request.GET.get("page"))
+    rows = [(person, list_row_details(person)) for person in page.object_list]
     return render(
         request,
         "prisoners/person_list.html",
-        {"filter": filterset, "page": page, "page_sizes": PAGE_SIZES},
+        {"filter": filterset, "page": page, "rows": rows, "page_sizes": PAGE_SIZES},
     )
-
-
-class _Echo:
-    def write(self, value):
-        return value
 
 
 def _filters_refused(filterset) -> HttpResponseBadRequest:
@@ -88,14 +82,8 @@ def person_list_csv(request):
     filterset = PersonFilter(request.GET, queryset=Person.objects.public(), request=request)
     if not filterset.is_valid():
         return _filters_refused(filterset)
-    people = with_exported_dates(filterset.qs)
-    writer = csv.writer(_Echo())
-    prefix = profile_url_prefix(request)
-    rows = (writer.writerow(csv_row(person, prefix)) for person in people.iterator(chunk_size=2000))
-    response = StreamingHttpResponse(
-        (line for chunk in ([writer.writerow(CSV_COLUMNS)], rows) for line in chunk),
-        content_type="text/csv; charset=utf-8",
-    )
+    lines = csv_lines(filterset.qs, profile_url_prefix(request))
+    response = StreamingHttpResponse(lines, content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = 'attachment; filename="prisoners.csv"'
     return response
 
@@ -106,17 +94,8 @@ def person_list_json(request):
     filterset = PersonFilter(request.GET, queryset=Person.objects.public(), request=request)
     if not filterset.is_valid():
         return _filters_refused(filterset)
-    people = with_exported_dates(filterset.qs)
-
-    prefix = profile_url_prefix(request)
-
-    def chunks():
-        yield "["
-        for index, person in enumerate(people.iterator(chunk_size=2000)):
-            yield ("," if index else "") + json.dumps(export_row(person, prefix), ensure_ascii=False)
-        yield "]"
-
-    response = StreamingHttpResponse(chunks(), content_type="application/json; charset=utf-8")
+    chunks = json_chunks(filterset.qs, profile_url_prefix(request))
+    response = StreamingHttpResponse(chunks, content_type="application/json; charset=utf-8")
     response["Content-Disposition"] = 'attachment; filename="prisoners.json"'
     return response
 

@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
 from . import charts
-from .freshness import public_record_etag, public_response
+from .freshness import public_record_etag, public_response, public_state
 from .stats import stats_summary
 
 NO_FUTURE_DAY = gettext_lazy("Choose a day no later than today.")
@@ -153,7 +153,7 @@ def stats(request):
     today = timezone.localdate()
     form = StatsDayForm({"on": request.GET.get("on") or today.isoformat()})
     day = (form.cleaned_data["on"] or today) if form.is_valid() else today
-    summary = stats_summary(on=day)
+    summary = stats_summary(on=day, state=public_state(request))
     day_name = date_format(day, "DATE_FORMAT")
     return render(
         request,

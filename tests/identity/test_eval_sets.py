@@ -32,9 +32,6 @@ def test_the_set_is_large_enough(report):
     assert report.queries >= 400 and report.strangers >= 100
 
 
-# Measured 0.963 (0 strangers matched) when the matcher was finished; the target is not met yet
-# and issue 12 stays open. strict: the day recall reaches 0.98 this marker must go.
-@pytest.mark.xfail(strict=True, reason="recall@1 on the independent set is 0.963, below 0.98 (issue 12 open)")
 def test_recall_at_1_is_at_least_098(report):
     assert report.recall_at_1 >= 0.98, f"recall@1 {report.recall_at_1:.3f}; misses: {report.misses}"
 

@@ -141,6 +141,7 @@ def test_exporting_more_people_takes_no_more_queries(client, django_assert_num_q
         return b"".join(response.streaming_content) if response.streaming else response.content
 
     add_people(2)
+    read()  # a first request may also ask the database what it supports (SQLite's JSON check)
     with CaptureQueriesContext(connection) as few:
         read()
     add_people(20)

@@ -39,7 +39,9 @@ def test_a_record_never_changed_in_public_is_not_listed_as_recently_updated(clie
 def test_the_home_page_reads_a_fixed_number_of_queries(client, django_assert_num_queries):
     for number in range(12):
         updated(PersonFactory(display_name=f"Person {number:02}"), dt.datetime(2025, 1, 1 + number, tzinfo=dt.UTC))
-    # The public state (the ETag), the headline counts and the ten latest people: the dates are on the person row.
+    client.get("/")  # the first request of a public state counts the headline figures and stores them
+    # The public state (the ETag), the stored headline counts and the ten latest people
+    # (the dates are on the person row).
     with django_assert_num_queries(3):
         response = client.get("/", HTTP_ACCEPT_LANGUAGE="en")
     assert response.content.decode().count("<time ") == 10

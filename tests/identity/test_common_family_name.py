@@ -1,0 +1,37 @@
+"""A common family name: the people spelling it exactly answer alone when no other spelling could outrank them."""
+
+import pytest
+
+from prisoners import identity
+from prisoners.models import NameVariant, Person
+from tests.prisoners.factories import PersonFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def test_a_near_spelling_never_scores_above_the_ceiling():
+    query = identity.query_words("Piatrashevich")
+    ceiling = identity.score_ceiling_without(query, query[0])
+    near = ["Piatrashevicha", "Piatrashevichy", "Piatrashevic", "Piatrashevich Ivan", "Пятрашэвіча", "Petrashevych"]
+    different = [name for name in near if not set(identity.name_keys(name)) & query[0].readings]
+    assert len(different) >= 4
+    for name in different:
+        assert 0 < identity.score_name(query, identity.name_keys(name)) + 0.1 < ceiling
+
+
+def test_the_limited_answer_is_the_top_of_the_whole_ranking():
+    for given in ("Ivan", "Pavel", "Raman", "Anton"):
+        PersonFactory(display_name=f"{given} Piatrashevich")
+    PersonFactory(display_name="Piatrashevicha")  # one word, near: scores below every exact spelling
+    people, variants = Person.objects.public(), NameVariant.objects.public()
+    whole = people.name_matches("Piatrashevich", variants=variants)
+    assert len(whole) == 5
+    assert people.name_matches("Piatrashevich", limit=3, variants=variants) == whole[:3]
+    assert people.name_matches("Piatrashevich", limit=5, variants=variants) == whole
+
+
+def test_too_few_exact_spellings_fall_back_to_every_near_one():
+    PersonFactory(display_name="Ivan Piatrashevich")
+    PersonFactory(display_name="Pavel Piatrashevicha")
+    found = Person.objects.public().name_matches("Piatrashevich", limit=3, variants=NameVariant.objects.public())
+    assert len(found) == 2
