@@ -33,7 +33,7 @@ How a scenario is measured:
   on a database nobody else writes to.
 
 With --vs-datasette the public list goes into a SQLite file (the CSV export's rows and columns,
-read through Person.objects.public() and prisoners.presentation.export_row, so nothing private
+read through Person.objects.public() and prisoners.presentation.exported_rows, so nothing private
 can reach it), with an FTS5 index on the names and indexes on the columns the comparison
 filters by (Datasette at its best, as its documentation advises). `datasette serve` serves it
 on 127.0.0.1 in a subprocess, and each shared scenario is asked of both over HTTP, with the
@@ -76,7 +76,7 @@ from .api import ByIdCursor
 from .collation import family_name_first
 from .imports import CasesFileRejected, cases_file_import
 from .models import Person, StatsTally
-from .presentation import CSV_COLUMNS, export_row, with_exported_dates
+from .presentation import CSV_COLUMNS, exported_rows
 from .roles import SYSTEM
 from .synthetic import article_references_on_record, cases_csv
 
@@ -501,15 +501,11 @@ def public_list_sqlite(path: Path, *, url_prefix: str) -> int:
     database = sqlite3.connect(path)
     try:
         database.execute(f"CREATE TABLE prisoners ({columns})")
-        rows, batch = 0, []
-        for person in with_exported_dates(Person.objects.public()).iterator(chunk_size=FETCH_SIZE):
-            row = export_row(person, url_prefix)
-            batch.append([row[column] for column in CSV_COLUMNS])
-            if len(batch) == FETCH_SIZE:
-                database.executemany(f"INSERT INTO prisoners VALUES ({placeholders})", batch)  # noqa: S608 our columns
-                rows, batch = rows + len(batch), []
-        database.executemany(f"INSERT INTO prisoners VALUES ({placeholders})", batch)  # noqa: S608 our columns
-        rows += len(batch)
+        rows = 0
+        # The download's own rows (CSV_COLUMNS' order), before the CSV writer's formula guard.
+        for batch in exported_rows(Person.objects.public(), url_prefix):
+            database.executemany(f"INSERT INTO prisoners VALUES ({placeholders})", batch)  # noqa: S608 our columns
+            rows += len(batch)
         for column in ("current_status", "released_on_earliest", "released_on_latest"):
             database.execute(f'CREATE INDEX "prisoners_{column}" ON prisoners ("{column}")')
         # Datasette finds a table's full-text index by content="<table>" and searches it with ?_search=.

@@ -233,11 +233,15 @@ class NameVariantQuerySet(PersonFactQuerySet):
         if connection.vendor != "postgresql":
             return self
         if exact:
-            return self.filter(normalized__regex=rf"(^| )({'|'.join(sorted(keys))})( |$)")
+            return self.with_a_word_of(keys)
         condition = Q()
         for key in keys:
             condition |= Q(normalized__trigram_word_similar=key)
         return self.filter(condition)
+
+    def with_a_word_of(self, keys):
+        """Variants one of whose key words is one of `keys` (a whole word, not a part of one)."""
+        return self.filter(normalized__regex=rf"(^| )({'|'.join(sorted(map(re.escape, keys)))})( |$)")
 
     def candidates_starting_with(self, word: identity.QueryWord):
         """Variants with a word that may begin as `word` was typed so far (prefix search), most likely first.
@@ -280,7 +284,7 @@ class NameVariantQuerySet(PersonFactQuerySet):
         } - {""}
         if not keys:
             return self.none()
-        return self.filter(normalized__regex=rf"(^| )({'|'.join(sorted(keys))})( |$)").exclude(person=person)
+        return self.with_a_word_of(keys).exclude(person=person)
 
 
 def cited_record_attach(people: list[Person]) -> None:

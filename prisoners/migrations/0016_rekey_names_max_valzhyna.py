@@ -1,19 +1,11 @@
+from importlib import import_module
+
 from django.db import migrations
 
-
-def rekey_name_variants(apps, schema_editor):
-    # Keys are derived data, made again with today's table: "Max"/"Maks" now key to Maksim and
-    # "Valzhyna" has its own row in prisoners/data/given_names.csv (issue 12).
-    from prisoners.identity import name_key_text
-
-    NameVariant = apps.get_model("prisoners", "NameVariant")
-    changed = []
-    for variant in NameVariant.objects.only("pk", "text", "normalized").iterator(chunk_size=2000):
-        key = name_key_text(variant.text)[:300]
-        if key != variant.normalized:
-            variant.normalized = key
-            changed.append(variant)
-    NameVariant.objects.bulk_update(changed, ["normalized"], batch_size=2000)
+# Keys are derived data, made again with today's table: "Max"/"Maks" now key to Maksim and
+# "Valzhyna" has its own row in prisoners/data/given_names.csv (issue 12). The same re-keying
+# as 0013's, called rather than copied.
+rekey_name_variants = import_module("prisoners.migrations.0013_given_name_keys_and_prefix_index").rekey_name_variants
 
 
 class Migration(migrations.Migration):
