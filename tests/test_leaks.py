@@ -48,6 +48,7 @@ LEAK_EVERY_LANGUAGE=1 fetches every URL in every language.
 
 from __future__ import annotations
 
+import datetime as dt
 import difflib
 import json
 import os
@@ -56,6 +57,7 @@ from dataclasses import dataclass, field
 from urllib.parse import urlencode, urlsplit
 
 import pytest
+import time_machine
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import transaction
@@ -1128,7 +1130,11 @@ def _search_check(world: World, fetched: dict[str, dict[str, Fetched]]) -> None:
 @pytest.fixture
 def media(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path
-    return tmp_path
+    # Pages show "today"; a run that crossed midnight (Minsk) would compare two days' pages as a leak.
+    # The clock starts at today's local noon and keeps ticking, so the test has twelve hours to end.
+    noon = dt.datetime.combine(timezone.localdate(), dt.time(12), tzinfo=timezone.get_current_timezone())
+    with time_machine.travel(noon, tick=True):
+        yield tmp_path
 
 
 @hypothesis_settings(
