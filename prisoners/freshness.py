@@ -2,10 +2,10 @@
 
 Every change a reader can see moves `Person.public_updated_at` of the people whose pages show it
 (prisoners.services: a fact, a citation, a case or a release group moves its people), and a
-person leaving public view leaves the count of public people. So that count and the latest
-change, read in one query (public_state), change whenever anything public does; an ETag or a
-cache key made of them never outlives what it describes. Both are read from public rows only:
-nothing in them moves when someone edits a draft or a private note.
+person leaving public view (withdrawn, deleted, merged away) is stamped as they leave. So the
+latest stamp over all people, one index entry (public_state), moves whenever anything public
+does; an ETag or a cache key made of it never outlives what it describes. Only public changes
+stamp: nothing in it moves when someone edits a draft or a private note.
 
 Anonymous readers get `Cache-Control: public, max-age=60` and an ETag, so a browser or a CDN
 serves them and then asks again with If-None-Match, answered 304 after that one query and
@@ -46,8 +46,9 @@ RENDERING_SUFFIXES = frozenset({".py", ".html", ".txt", ".xml", ".mo", ".css", "
 class PublicState:
     """A fingerprint of what readers can see: how many public people there are and their latest public change."""
 
-    people: int
     changed_at: dt.datetime | None
+    # For one profile: how many public people its page shows (a co-defendant withdrawn leaves it).
+    people: int | None = None
 
     @property
     def token(self) -> str:
@@ -57,26 +58,20 @@ class PublicState:
 def public_state(request=None) -> PublicState:
     """The fingerprint of the whole public record, in one query; read once per request when given one.
 
-    The count reads every public person's row (as the list's own count does): only it shows a
-    person leaving public view, which moves no date. Once leaving stamps public_updated_at too,
-    the latest stamp over all people says everything, from one index entry.
+    The latest public stamp over all people, public or not: a person who left public view was
+    stamped as they left, so no count of public people is needed (it would read every row).
     """
     # A DRF Request reads attributes it lacks from its HttpRequest, so the view's and its filters' agree.
     state = getattr(request, "_public_state", None)
     if state is None:
-        values = Person.objects.public().aggregate(people=Count("pk"), changed_at=Max("public_updated_at"))
-        state = PublicState(**values)
+        state = PublicState(Person.objects.aggregate(changed_at=Max("public_updated_at"))["changed_at"])
         if request is not None:
             request._public_state = state
     return state
 
 
 def public_last_modified() -> dt.datetime | None:
-    """The latest change readers could see, of a person or anything on their pages (a group, a case, a citation).
-
-    Moves with every public change except a person leaving public view, which leaves no date:
-    where a response could still name that person, validate with public_state() (public_etag).
-    """
+    """The latest change readers could see, of a person or anything on their pages (a group, a case, a citation)."""
     return public_state().changed_at
 
 
@@ -104,7 +99,7 @@ def person_state(slug: str) -> PublicState | None:
         .filter(pk__in=shown)
         .aggregate(found=Count("pk", filter=Q(slug=slug)), people=Count("pk"), changed_at=Max("public_updated_at"))
     )
-    return PublicState(values["people"], values["changed_at"]) if values.pop("found") else None
+    return PublicState(values["changed_at"], values["people"]) if values.pop("found") else None
 
 
 @cache

@@ -259,6 +259,12 @@ def _people_touched(person_ids: Iterable[int], *, public_change: bool, refresh: 
         people.public().update(public_updated_at=timezone.now())
 
 
+def _public_left(person: Person, was_public: bool) -> None:
+    """Stamp a person leaving public view: freshness.public_state reads the latest stamp of everyone."""
+    if was_public and not person.is_public():
+        Person.objects.filter(pk=person.pk).update(public_updated_at=timezone.now())
+
+
 def _user_or_none(acting_user):
     return acting_user if getattr(acting_user, "pk", None) is not None else None
 
@@ -428,6 +434,7 @@ def record_save(*, acting_user, obj: models.Model, reason: str = "", m2m: dict |
         # Private notes alone move nothing a reader sees; publishing moves everything.
         newly_public = old is None or not old.is_public()
         public_change = obj.is_public() and (newly_public or bool(changed - PRIVATE_PERSON_FIELDS))
+        _public_left(obj, was_public=old is not None and old.is_public())
     else:
         public_change = was_public or _is_public(obj)
     _people_touched(
@@ -461,9 +468,11 @@ def record_delete(*, acting_user, obj: models.Model, reason: str = "") -> None:
 def person_delete(*, acting_user, person: Person, reason: str = "") -> Person:
     """Take a person and everything under them off every surface; an editor can restore them."""
     _require(acting_user, roles.REMOVE_PERSON, NOT_ALLOWED_TO_REMOVE)
+    was_public = person.is_public()
     person.deleted_at = timezone.now()
     _with_history(person, acting_user, reason or "deleted")
     person.save(update_fields=["deleted_at", "updated_at"])
+    _public_left(person, was_public)
     return person
 
 
@@ -876,12 +885,14 @@ def person_merge(*, acting_user, kept: Person, merged: Person, take: Iterable[st
         )
         record_save(acting_user=acting_user, obj=document, m2m={"people": [kept]}, reason=reason)
 
+    merged_was_public = merged.is_public()
     merged.merged_into = kept
     merged.deleted_at = timezone.now()
     if photo_left_over != merged.photo.name and merged.photo.name == kept.photo.name:
         merged.photo = ""  # the file is the kept person's now
     _with_history(merged, acting_user, f"merged into person {kept.pk}")
     merged.save(update_fields=["merged_into", "deleted_at", "photo", "updated_at"])
+    _public_left(merged, merged_was_public)
     return person_status_refresh(person=kept, acting_user=acting_user)
 
 
