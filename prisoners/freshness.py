@@ -2,10 +2,11 @@
 
 Every change a reader can see moves `Person.public_updated_at` of the people whose pages show it
 (prisoners.services: a fact, a citation, a case or a release group moves its people), and a
-person leaving public view (withdrawn, deleted, merged away) is stamped as they leave. So the
-latest stamp over all people, one index entry (public_state), moves whenever anything public
-does; an ETag or a cache key made of it never outlives what it describes. Only public changes
-stamp: nothing in it moves when someone edits a draft or a private note.
+person leaving public view (withdrawn, deleted, merged away) stamps PublicExit as they leave. So
+the later of the two, the latest stamp of a public person (one index entry) and the last exit
+(public_state), moves whenever anything public does; an ETag or a cache key made of it never
+outlives what it describes. Only public changes stamp: nothing in it moves when someone edits a
+draft or a private note, and nothing in it is read from a row readers cannot see.
 
 Anonymous readers get `Cache-Control: public, max-age=60` and an ETag, so a browser or a CDN
 serves them and then asks again with If-None-Match, answered 304 after that one query and
@@ -25,7 +26,8 @@ from pathlib import Path
 import django
 from django.conf import settings
 from django.contrib.auth import SESSION_KEY
-from django.db.models import Count, Max, Q
+from django.db.models import Count, Max, Q, Subquery
+from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
 from django.utils.cache import patch_cache_control
 from django.utils.translation import get_language
@@ -33,7 +35,7 @@ from django.views.decorators.http import condition
 
 from sources.models import Document
 
-from .models import Defendant, Person
+from .models import Defendant, Person, PublicExit
 
 # How long a browser or a CDN may serve a public response before asking again.
 PUBLIC_MAX_AGE = 60
@@ -58,13 +60,16 @@ class PublicState:
 def public_state(request=None) -> PublicState:
     """The fingerprint of the whole public record, in one query; read once per request when given one.
 
-    The latest public stamp over all people, public or not: a person who left public view was
-    stamped as they left, so no count of public people is needed (it would read every row).
+    The later of the latest public person's stamp and the last exit from public view: a list
+    that lost someone changed then, so no count of public people is needed (it would read every row).
     """
     # A DRF Request reads attributes it lacks from its HttpRequest, so the view's and its filters' agree.
     state = getattr(request, "_public_state", None)
     if state is None:
-        state = PublicState(Person.objects.aggregate(changed_at=Max("public_updated_at"))["changed_at"])
+        stamped, left = Max("public_updated_at"), Subquery(PublicExit.objects.filter(pk=1).values("left_at"))
+        # Greatest is NULL on SQLite when either side is: each side falls back on the other.
+        latest = Greatest(Coalesce(stamped, left), Coalesce(left, stamped))
+        state = PublicState(Person.objects.public().aggregate(changed_at=latest)["changed_at"])
         if request is not None:
             request._public_state = state
     return state

@@ -15,6 +15,7 @@ from django.db import connection, models
 from django.db.models import Count, Exists, F, OuterRef, Q
 from django.db.models.functions import Coalesce
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import get_language, gettext
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
@@ -705,6 +706,29 @@ class Person(models.Model):
             return ExpectedEnd(DateBounds(start.date_earliest + term.delta, start.date_latest + term.delta))
         except (OverflowError, ValueError):
             return None  # past the year 9999: no date to show
+
+
+class PublicExit(models.Model):
+    """When a person last left public view (withdrawn, deleted, merged away): one row, pk 1.
+
+    A stamp on the person who left would make the public record's fingerprint depend on a row
+    readers cannot see (freshness.public_state); this row holds no one's name, only the time
+    a public list last lost someone, which every reader of that list could see happen.
+    """
+
+    left_at = models.DateTimeField(_("last left public view at"), null=True)
+
+    class Meta:
+        verbose_name = _("last exit from public view")
+        default_permissions = ()
+
+    def __str__(self):
+        return f"{self.left_at}"
+
+    @classmethod
+    def stamp(cls) -> None:
+        if not cls.objects.filter(pk=1).update(left_at=timezone.now()):
+            cls.objects.get_or_create(pk=1, defaults={"left_at": timezone.now()})
 
 
 @dataclass(frozen=True)

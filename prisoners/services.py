@@ -40,6 +40,7 @@ from .models import (
     ProposalKind,
     ProposalState,
     PublicationState,
+    PublicExit,
     Release,
     ReleaseGroup,
     Reviewed,
@@ -260,9 +261,9 @@ def _people_touched(person_ids: Iterable[int], *, public_change: bool, refresh: 
 
 
 def _public_left(person: Person, was_public: bool) -> None:
-    """Stamp a person leaving public view: freshness.public_state reads the latest stamp of everyone."""
+    """Note a person leaving public view: the lists that named them changed (freshness.public_state)."""
     if was_public and not person.is_public():
-        Person.objects.filter(pk=person.pk).update(public_updated_at=timezone.now())
+        PublicExit.stamp()
 
 
 def _user_or_none(acting_user):
