@@ -1,5 +1,4 @@
 from django.conf import settings
-from django.core.paginator import Paginator
 from django.db.models import Prefetch
 from django.http import FileResponse, Http404, HttpResponseBadRequest, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, render
@@ -10,7 +9,14 @@ from sources.footnotes import Footnotes
 from sources.models import Certainty, Citation
 
 from .filters import PersonFilter
-from .freshness import person_state, public_etag, public_record_etag, public_response, public_state
+from .freshness import (
+    PublicPaginator,
+    person_state,
+    public_etag,
+    public_record_etag,
+    public_response,
+    public_state,
+)
 from .models import Person, Release, ReleaseGroup
 from .presentation import csv_lines, json_chunks, list_row_details, person_json_ld, profile_url_prefix
 from .stats import headline_counts
@@ -58,7 +64,7 @@ def person_list(request):
     people = filterset.results().prefetch_related(
         Prefetch("releases", queryset=Release.objects.public(), to_attr="public_releases")
     )
-    paginator = Paginator(people, per_page if per_page in PAGE_SIZES else 25)
+    paginator = PublicPaginator(people, per_page if per_page in PAGE_SIZES else 25, state=public_state(request))
     page = paginator.get_page(request.GET.get("page"))
     rows = [(person, list_row_details(person)) for person in page.object_list]
     return render(
