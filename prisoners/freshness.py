@@ -25,10 +25,10 @@ from pathlib import Path
 
 import django
 from django.conf import settings
+from django.contrib.auth import SESSION_KEY
 from django.core.cache import cache as shared_cache
 from django.core.exceptions import EmptyResultSet
 from django.core.paginator import Paginator
-from django.contrib.auth import SESSION_KEY
 from django.db.models import Count, Max, Q, Subquery
 from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
