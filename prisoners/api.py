@@ -17,7 +17,6 @@ from sources.models import Citation, Source
 from .filters import PersonApiFilter
 from .freshness import person_state, public_etag, public_response, public_state
 from .models import Charge, CustodyPeriod, Defendant, Person, Release, ReleaseGroup, Sentence, StatusEvent
-from .presentation import exported_dates, with_exported_dates
 
 
 def one_query_value(request, name: str, *, empty_allowed: bool = False) -> str | None:
@@ -179,22 +178,15 @@ class ReleaseSerializer(CitedSerializer):
         fields = ["date", "date_earliest", "date_latest", "release_type", "group", "destination", "note", "citations"]
 
 
-_EXPORTED_DATES = "_exported_dates"  # where a person's exported_dates are kept while it is serialized
-
-
 class _ExportedDate(serializers.Field):
-    """A person's date as the downloads give it (prisoners.presentation.exported_dates), read from its fact."""
+    """A person's date as the downloads give it: the stored export_<date><part> column (Person)."""
 
     def __init__(self, date: str, part: str, **kwargs):
-        self.date, self.part = date, part
-        super().__init__(source="*", read_only=True, **kwargs)
+        suffix = "" if part == "text" else f"_{part}"
+        super().__init__(source=f"export_{date}{suffix}", read_only=True, **kwargs)
 
-    def to_representation(self, person):
-        # Nine fields read the same three dates: worked out once per person.
-        dates = person.__dict__.get(_EXPORTED_DATES)
-        if dates is None:
-            dates = person.__dict__[_EXPORTED_DATES] = exported_dates(person)
-        return getattr(dates[self.date], self.part) or None
+    def to_representation(self, value):
+        return value or None
 
 
 @extend_schema_field(serializers.CharField(allow_null=True))
@@ -360,7 +352,7 @@ class PersonList(PublicRecordView, generics.ListAPIView):
     pagination_class = ByIdCursor
 
     def get_queryset(self):
-        return with_exported_dates(Person.objects.public())
+        return Person.objects.public()
 
     def filter_queryset(self, queryset):
         # The filters may rank by name match or sort; cursor pages need the id order.
@@ -375,7 +367,7 @@ class PersonDetail(PublicRecordView, generics.RetrieveAPIView):
         return person_state(kwargs["slug"])  # None (no ETag) when the person is not public: a 404
 
     def get_queryset(self):
-        return with_exported_dates(Person.objects.public().with_cited_record())
+        return Person.objects.public().with_cited_record()
 
 
 class ReleaseGroupList(PublicRecordView, generics.ListAPIView):

@@ -54,6 +54,11 @@ class TimelineFact:
     pk: int
 
     @property
+    def key(self) -> tuple[int, int]:
+        """Which record it is: (EVENT_RANK, a status event's pk) or (RELEASE_RANK, a release's pk)."""
+        return self.rank, self.pk
+
+    @property
     def first_known(self) -> dt.date | None:
         # "On or before X" has no first day; X is the best we know of when it happened.
         return self.earliest or self.latest

@@ -520,6 +520,23 @@ class PersonQuerySet(models.QuerySet):
 PERSON_NAME_FIELDS = frozenset({"display_name", "name_latin", "name_be", "name_ru"})
 
 
+# The dates a person is exported with: each from one fact, as person_status_refresh picks it
+# (the last detention, the last release, the fact that set the current status).
+EXPORTED_DATES = ("current_status_since", "detained_on", "released_on")
+EXPORT_DATE_COLUMNS = tuple(f"export_{name}{part}" for name in EXPORTED_DATES for part in ("", "_earliest", "_latest"))
+
+
+def exported_date_fields(name: str, fact) -> dict[str, str]:
+    """Person's export_<name> columns for `fact` (a status event or a release, or None): its EDTF and ISO days."""
+    if fact is None:
+        return {f"export_{name}": "", f"export_{name}_earliest": "", f"export_{name}_latest": ""}
+    return {
+        f"export_{name}": fact.date,
+        f"export_{name}_earliest": fact.date_earliest.isoformat() if fact.date_earliest else "",
+        f"export_{name}_latest": fact.date_latest.isoformat() if fact.date_latest else "",
+    }
+
+
 class Person(models.Model):
     display_name = models.CharField(_("display name"), max_length=200)
     name_be = models.CharField(_("name in Belarusian"), max_length=200, blank=True)
@@ -568,6 +585,18 @@ class Person(models.Model):
     total_term_code = models.CharField(_("total term"), max_length=16, blank=True, editable=False)
     expected_end_earliest = models.DateField(_("expected end of term, earliest"), null=True, blank=True, editable=False)
     expected_end_latest = models.DateField(_("expected end of term, latest"), null=True, blank=True, editable=False)
+    # The same dates as the downloads and the API give them (exported_date_fields): the EDTF of
+    # the fact each comes from and its first and last day as ISO text ("" when unknown), kept by
+    # the same service so a download of everyone reads one row per person.
+    export_current_status_since = models.CharField(max_length=64, blank=True, editable=False)
+    export_current_status_since_earliest = models.CharField(max_length=10, blank=True, editable=False)
+    export_current_status_since_latest = models.CharField(max_length=10, blank=True, editable=False)
+    export_detained_on = models.CharField(max_length=64, blank=True, editable=False)
+    export_detained_on_earliest = models.CharField(max_length=10, blank=True, editable=False)
+    export_detained_on_latest = models.CharField(max_length=10, blank=True, editable=False)
+    export_released_on = models.CharField(max_length=64, blank=True, editable=False)
+    export_released_on_earliest = models.CharField(max_length=10, blank=True, editable=False)
+    export_released_on_latest = models.CharField(max_length=10, blank=True, editable=False)
     # Moves only with changes a reader can see (services.record_save): "recently updated" and
     # sitemap lastmod must not reveal that someone edited private notes.
     public_updated_at = models.DateTimeField(_("publicly updated at"), null=True, blank=True, editable=False)
@@ -587,7 +616,7 @@ class Person(models.Model):
 
     citations = GenericRelation("sources.Citation")
     # The sort keys follow the names; history records the names.
-    history = HistoricalRecords(excluded_fields=["sort_key_latin", "sort_key_be", "sort_key_ru"])
+    history = HistoricalRecords(excluded_fields=["sort_key_latin", "sort_key_be", "sort_key_ru", *EXPORT_DATE_COLUMNS])
 
     objects = PersonQuerySet.as_manager()
 

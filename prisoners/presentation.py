@@ -3,32 +3,20 @@
 from __future__ import annotations
 
 import csv
-import datetime as dt
 import io
 import json
 from collections.abc import Iterator
-from typing import NamedTuple
 
 from django.core.exceptions import EmptyResultSet
 from django.db import connections
-from django.db.models import CharField, F, JSONField, OuterRef, QuerySet, Subquery, Value, Window
-from django.db.models.functions import Cast, Coalesce, JSONObject, RowNumber
+from django.db.models import QuerySet
 from django.urls import reverse
 from django.utils.html import conditional_escape, format_html
 from django.utils.safestring import mark_safe
 from django.utils.text import Truncator
 from django.utils.translation import gettext, pgettext_lazy
 
-from .models import (
-    CUSTODY_START_STATUSES,
-    RECOGNITION_STATUSES,
-    Gender,
-    Person,
-    Release,
-    ReleaseType,
-    Status,
-    StatusEvent,
-)
+from .models import EXPORTED_DATES, Gender, Person, Status
 
 # Each date in a person's row is the EDTF text of the fact it comes from, with the first and
 # last day that text can mean ("2020-05", "2020-05-01", "2020-05-31"), never a made-up day.
@@ -66,100 +54,6 @@ def profile_url_prefix(request) -> str:
     return request.build_absolute_uri(reverse("prisoners:person_list"))
 
 
-class ExportedDate(NamedTuple):
-    """A fact's partial date as exported: its EDTF text and ISO first and last days ("" when open)."""
-
-    text: str = ""
-    earliest: str = ""
-    latest: str = ""
-
-
-NO_DATE = ExportedDate()
-# ISO days compare as text, so the record order below needs no date objects; an open end is
-# the last day there is, and an unknown first day ("") comes before every day.
-_OPEN_END = dt.date.max.isoformat()
-
-
-def _record_order(candidate: tuple[tuple[str, str, str], int]) -> tuple:
-    # As person_status_refresh orders its timeline: by the first day known (an "on or before
-    # X" date has none, so X stands in), then the last, releases after events (the rank).
-    # The date is an ExportedDate or a row's (text, earliest, latest): read by position.
-    (_text, earliest, latest), rank = candidate
-    return (earliest or latest, latest or _OPEN_END, rank)
-
-
-def last_exported_date(candidates: list[tuple[ExportedDate, int]]) -> ExportedDate:
-    """The last of a person's candidate facts for one date, each with its source's rank."""
-    if not candidates:
-        return NO_DATE
-    return candidates[0][0] if len(candidates) == 1 else max(candidates, key=_record_order)[0]
-
-
-# The facts each exported date is read from, as the person's derived fields are computed in
-# prisoners.services.person_status_refresh: the last detention (custody_started_on), the last
-# release (released_on), the last event or release that set the current status. An event
-# ranks before a release of the same day, as there.
-_DATE_SOURCES = {
-    "detained_on": [StatusEvent.objects.reviewed().filter(status__in=CUSTODY_START_STATUSES)],
-    "released_on": [
-        StatusEvent.objects.reviewed().filter(status=Status.RELEASED),
-        Release.objects.reviewed().exclude(release_type=ReleaseType.DIED),
-    ],
-    "current_status_since": [
-        StatusEvent.objects.reviewed().exclude(status__in=RECOGNITION_STATUSES),
-        Release.objects.reviewed(),
-    ],
-}
-
-
-def _last_first() -> list:
-    """A person's facts in record order, last first (the order _record_order ranks them in)."""
-    return [
-        Coalesce("date_earliest", "date_latest").desc(nulls_last=True),
-        F("date_latest").desc(nulls_first=True),
-        F("pk").desc(),
-    ]
-
-
-def _annotation(name: str, rank: int) -> str:
-    return f"exported_{name}_{rank}"
-
-
-def _last_fact(facts: QuerySet) -> Subquery:
-    """The person's last fact of `facts` in record order, as {"date", "earliest", "latest"}."""
-    dates = JSONObject(date="date", earliest="date_earliest", latest="date_latest")
-    # public(): the same rule as every public read; for a public person, what the record counts.
-    last = facts.public().filter(person=OuterRef("pk")).order_by(*_last_first()).values(dates=dates)[:1]
-    return Subquery(last, output_field=JSONField())
-
-
-def with_exported_dates(people: QuerySet[Person]) -> QuerySet[Person]:
-    """`people` with the facts their exported dates come from: subqueries, so still one query for any number.
-
-    For a page of people (the API); a whole download reads them with exported_rows instead.
-    """
-    return people.annotate(
-        **{
-            _annotation(name, rank): _last_fact(facts)
-            for name, sources in _DATE_SOURCES.items()
-            for rank, facts in enumerate(sources)
-        }
-    )
-
-
-def exported_dates(person: Person) -> dict[str, ExportedDate]:
-    """The person's status, detention and release dates as EDTF with bounds (needs with_exported_dates)."""
-    dates = {}
-    for name, sources in _DATE_SOURCES.items():
-        candidates = [
-            (ExportedDate(found["date"], found["earliest"] or "", found["latest"] or ""), rank)
-            for rank in range(len(sources))
-            if (found := getattr(person, _annotation(name, rank)))
-        ]
-        dates[name] = last_exported_date(candidates)
-    return dates
-
-
 def _exported_fields(person: Person, url_prefix: str) -> dict:
     return {
         "name": person.display_name,
@@ -176,131 +70,30 @@ def _exported_fields(person: Person, url_prefix: str) -> dict:
 
 
 def export_row(person: Person, url_prefix: str) -> dict:
-    """The public fields of one person as exported (CSV and JSON share it); needs with_exported_dates."""
+    """The public fields of one person as exported (CSV and JSON share it)."""
     row = _exported_fields(person, url_prefix)
-    for name, date in exported_dates(person).items():
-        row |= {name: date.text, f"{name}_earliest": date.earliest, f"{name}_latest": date.latest}
+    for name in EXPORTED_DATES:
+        for part in ("", "_earliest", "_latest"):
+            row[f"{name}{part}"] = getattr(person, f"export_{name}{part}")
     return {column: row[column] for column in CSV_COLUMNS}
 
 
 # --- Whole downloads ---------------------------------------------------------------------------
 #
-# A download reads every listed person at once. Subqueries per person (with_exported_dates)
-# cost five index probes a person; here each source of facts is ranked once, in one pass over
-# its table (a window), and joined to the people by hash: one query whatever the number of
-# people, several times faster at 100,000. The rows come as plain tuples through a
-# server-side cursor, so memory stays flat.
+# A download reads every listed person at once: their own row holds every exported value
+# (the dates as person_status_refresh stored them), so it is one scan of the people in the
+# list's order, read as plain tuples through a server-side cursor: memory stays flat.
 
-# The person's own columns a download reads, in this order.
-_PERSON_COLUMNS = (
-    "pk",
-    "display_name",
-    "name_be",
-    "name_ru",
-    "slug",
-    "current_status",
-    "is_recognised",
-    "region",
-    "gender",
-    "occupation",
-    "total_term_code",
+# The person's columns a download reads, in CSV_COLUMNS' order; the URL is made from the slug.
+_DOWNLOAD_COLUMNS = tuple(
+    {"name": "display_name", "url": "slug", "recognised": "is_recognised", "total_term": "total_term_code"}.get(
+        column, f"export_{column}" if column.startswith(EXPORTED_DATES) else column
+    )
+    for column in CSV_COLUMNS
 )
-_POSITION = "export_position"
-_FACT_COLUMNS = ("date", "earliest_text", "latest_text")
-
-
-def _candidate_offsets() -> dict[str, list[int]]:
-    """Where each date's candidates start in a row: after the person's columns but the id,
-    three columns (_FACT_COLUMNS) per source, in _DATE_SOURCES' order."""
-    offsets, start = {}, len(_PERSON_COLUMNS) - 1
-    for name, sources in _DATE_SOURCES.items():
-        offsets[name] = [start + len(_FACT_COLUMNS) * rank for rank in range(len(sources))]
-        start += len(_FACT_COLUMNS) * len(sources)
-    return offsets
-
-
-_CANDIDATE_OFFSETS = _candidate_offsets()
+_URL, _RECOGNISED = CSV_COLUMNS.index("url"), CSV_COLUMNS.index("recognised")
 # Rows fetched, and written out, per round trip.
 DOWNLOAD_BATCH = 2000
-
-
-def _in_their_order(people: QuerySet[Person]) -> QuerySet:
-    """`people` as rows of _PERSON_COLUMNS, each with its place in the queryset's order.
-
-    The rows are read from a subquery, and a subquery keeps no order: the place keeps it.
-    """
-    query = people.query
-    ordering = list(query.order_by) or (list(people.model._meta.ordering) if query.default_ordering else [])
-    place = Window(RowNumber(), order_by=[*ordering, "pk"])
-    return people.order_by().annotate(**{_POSITION: place}).values_list(*_PERSON_COLUMNS, _POSITION)
-
-
-def _last_facts(facts: QuerySet) -> QuerySet:
-    """Each person's last fact of `facts` in record order, one row each: (person_id, date, earliest, latest)."""
-    last_first = Window(RowNumber(), partition_by=F("person_id"), order_by=_last_first())
-    # public(): the same rule as every public read, as in _last_fact. Days as ISO text, "" when open.
-    return (
-        facts.public()
-        .order_by()
-        .annotate(
-            last_first=last_first,
-            earliest_text=Coalesce(Cast("date_earliest", CharField()), Value("")),
-            latest_text=Coalesce(Cast("date_latest", CharField()), Value("")),
-        )
-        .filter(last_first=1)
-        .values_list("person_id", *_FACT_COLUMNS)
-    )
-
-
-def _download_sql(people: QuerySet[Person], using: str) -> tuple[str, list]:
-    """One statement for the rows of exported_rows: the people, each source's last fact joined to them."""
-    sql, params = _in_their_order(people).query.get_compiler(using=using).as_sql()
-    columns = [f'"people"."{column}"' for column in _PERSON_COLUMNS[1:]]  # the id only joins
-    joins, all_params = [], list(params)
-    sources = [facts for sources in _DATE_SOURCES.values() for facts in sources]
-    for index, facts in enumerate(sources):
-        fact_sql, fact_params = _last_facts(facts).query.get_compiler(using=using).as_sql()
-        alias = f'"fact_{index}"'
-        columns += [f'{alias}."{column}"' for column in _FACT_COLUMNS]
-        joins.append(f'LEFT JOIN ({fact_sql}) {alias} ON {alias}."person_id" = "people"."pk"')
-        all_params += fact_params
-    select, joined = ", ".join(columns), " ".join(joins)
-    # Only the ORM's compiled statements and this module's names go in; every value is a parameter.
-    statement = f'SELECT {select} FROM ({sql}) "people" {joined} ORDER BY "people"."{_POSITION}"'  # noqa: S608
-    return statement, all_params
-
-
-def _last_candidate(row: tuple, offsets: list[int]) -> tuple[str, str, str]:
-    """The last of a row's candidate facts for one date, as (text, earliest, latest)."""
-    last = None
-    for rank, offset in enumerate(offsets):
-        # A fact's date is text, never NULL: NULL there means the person has no such fact.
-        if row[offset] is not None:
-            candidate = (row[offset : offset + 3], rank)
-            if last is None or _record_order(candidate) > _record_order(last):
-                last = candidate
-    return NO_DATE if last is None else last[0]
-
-
-def _row_values(row: tuple, url_prefix: str) -> list:
-    """A fetched row as export_row's values, in CSV_COLUMNS' order."""
-    name, name_be, name_ru, slug, status, recognised, region, gender, occupation, term = row[:10]
-    offsets = _CANDIDATE_OFFSETS
-    return [
-        name,
-        name_be,
-        name_ru,
-        f"{url_prefix}{slug}/",
-        status,
-        *_last_candidate(row, offsets["current_status_since"]),
-        "yes" if recognised else "no",
-        region,
-        gender,
-        occupation,
-        *_last_candidate(row, offsets["detained_on"]),
-        *_last_candidate(row, offsets["released_on"]),
-        term,
-    ]
 
 
 def exported_rows(people: QuerySet[Person], url_prefix: str) -> Iterator[list[list]]:
@@ -311,13 +104,17 @@ def exported_rows(people: QuerySet[Person], url_prefix: str) -> Iterator[list[li
     """
     using = people.db
     try:
-        statement, params = _download_sql(people, using)
+        statement, params = people.values_list(*_DOWNLOAD_COLUMNS).query.get_compiler(using=using).as_sql()
     except EmptyResultSet:  # a filter that can match no one (a name no one has): nothing to read
         return
     with connections[using].chunked_cursor() as cursor:
         cursor.execute(statement, params)
         while rows := cursor.fetchmany(DOWNLOAD_BATCH):
-            yield [_row_values(row, url_prefix) for row in rows]
+            batch = [list(row) for row in rows]
+            for values in batch:
+                values[_URL] = f"{url_prefix}{values[_URL]}/"
+                values[_RECOGNISED] = "yes" if values[_RECOGNISED] else "no"
+            yield batch
 
 
 def spreadsheet_safe(value):

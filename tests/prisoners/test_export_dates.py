@@ -5,6 +5,7 @@ Never one invented day: a detention in "May 2020" is not exported as 2020-05-01.
 
 import csv
 import datetime as dt
+import importlib
 import io
 import json
 
@@ -12,7 +13,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from prisoners.models import ReleaseType, Status
+from prisoners.models import EXPORT_DATE_COLUMNS, Person, ReleaseType, Status
 from prisoners.presentation import CSV_COLUMNS
 from prisoners.services import person_status_refresh
 from tests.prisoners.factories import (
@@ -206,3 +207,15 @@ def test_the_api_schema_describes_the_dates_as_edtf_text_and_days(client):
     assert person["detained_on"]["type"] == "string" and person["detained_on"]["nullable"] is True
     assert "format" not in person["detained_on"]
     assert person["detained_on_earliest"]["format"] == "date" and person["detained_on_earliest"]["nullable"] is True
+
+
+def test_the_migration_derives_the_export_columns_the_service_stores(people):
+    from django.apps import apps
+
+    migration = importlib.import_module("prisoners.migrations.0020_person_export_dates")
+    before = {row[0]: row[1:] for row in Person.objects.order_by("pk").values_list("pk", *EXPORT_DATE_COLUMNS)}
+    assert len(before) == len(people) and sum(any(values) for values in before.values()) == 3
+    Person.objects.update(**dict.fromkeys(EXPORT_DATE_COLUMNS, ""))
+    migration.export_dates_derive(apps, None)
+    after = {row[0]: row[1:] for row in Person.objects.order_by("pk").values_list("pk", *EXPORT_DATE_COLUMNS)}
+    assert after == before
