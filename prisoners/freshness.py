@@ -11,8 +11,9 @@ draft or a private note, and nothing in it is read from a row readers cannot see
 Anonymous readers get `Cache-Control: public, max-age=60` and an ETag, so a browser or a CDN
 serves them and then asks again with If-None-Match, answered 304 after that one query and
 without running the view. Whoever is logged in gets `private, no-store`: a shared cache must
-never keep what a member of staff was sent. (No Last-Modified: a person withdrawn or deleted
-leaves no date behind, so a date alone could call a list that still names them fresh.)
+never keep what a member of staff was sent. (No Last-Modified: a page also changes with a
+deployment and with the day, an age or "the last 12 months", which no date of the record says,
+so a date alone could call a page fresh that is not.)
 """
 
 from __future__ import annotations

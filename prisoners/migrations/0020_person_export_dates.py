@@ -7,14 +7,20 @@ from prisoners.models import EXPORT_DATE_COLUMNS, exported_date_fields
 
 CUSTODY_START = ("detained", "pre_trial")  # models.CUSTODY_START_STATUSES
 RECOGNITION = ("recognised", "recognition_withdrawn")  # models.RECOGNITION_STATUSES
+# Rows written per executemany(); bulk_update()'s CASE WHEN per row and column took 4 ms a person.
+UPDATE_BATCH = 1000
 
 
 def export_dates_derive(apps, schema_editor):
     """The export columns of the people already recorded, from their reviewed facts as the service picks them."""
     Person = apps.get_model("prisoners", "Person")
     people = Person.objects.prefetch_related("status_events", "releases").order_by("pk")
-    changed = []
-    for person in people.iterator(chunk_size=1000):
+    quote = schema_editor.connection.ops.quote_name
+    sets = ", ".join(f"{quote(column)} = %s" for column in EXPORT_DATE_COLUMNS)
+    # Only this module's column names and the model's table go into the text; every value is a parameter.
+    update = f"UPDATE {quote(Person._meta.db_table)} SET {sets} WHERE {quote('id')} = %s"  # noqa: S608
+    rows = []
+    for person in people.iterator(chunk_size=UPDATE_BATCH):
         events = [event for event in person.status_events.all() if event.review_state == "approved"]
         releases = [release for release in person.releases.all() if release.review_state == "approved"]
         recorded = {(custody.EVENT_RANK, event.pk): event for event in events}
@@ -35,13 +41,14 @@ def export_dates_derive(apps, schema_editor):
             **exported_date_fields("detained_on", starts[-1] if starts else None),
             **exported_date_fields("released_on", recorded[released[-1].key] if released else None),
         }
-        for field, value in values.items():
-            setattr(person, field, value)
-        changed.append(person)
-        if len(changed) >= 1000:
-            Person.objects.bulk_update(changed, EXPORT_DATE_COLUMNS)
-            changed = []
-    Person.objects.bulk_update(changed, EXPORT_DATE_COLUMNS)
+        rows.append([*(values[column] for column in EXPORT_DATE_COLUMNS), person.pk])
+        if len(rows) >= UPDATE_BATCH:
+            with schema_editor.connection.cursor() as cursor:
+                cursor.executemany(update, rows)
+            rows = []
+    if rows:
+        with schema_editor.connection.cursor() as cursor:
+            cursor.executemany(update, rows)
 
 
 class Migration(migrations.Migration):
