@@ -1,0 +1,43 @@
+"""On PostgreSQL, name search's candidates are read from the trigram index, not by comparing every variant."""
+
+import pytest
+from django.db import connection
+
+from prisoners.models import NameVariant
+from tests.prisoners.factories import PersonFactory
+
+pytestmark = [
+    pytest.mark.django_db,
+    pytest.mark.skipif(connection.vendor != "postgresql", reason="the planner settings are PostgreSQL's"),
+]
+
+
+def one_value(sql: str, *params):
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchone()[0]
+
+
+def test_the_name_table_is_never_scanned_by_parallel_workers():
+    options = one_value("SELECT reloptions FROM pg_class WHERE relname = %s", "prisoners_namevariant")
+    assert "parallel_workers=0" in (options or []), options
+
+
+def test_a_trigram_word_comparison_is_priced_as_what_it_costs():
+    cost = one_value("SELECT procost FROM pg_proc WHERE proname = %s", "word_similarity_commutator_op")
+    assert cost >= 100
+
+
+def test_with_the_index_cheaper_than_a_scan_the_fuzzy_candidates_come_from_it():
+    # A name table big enough for costs to matter: the planner reads the sizes from the statistics.
+    # Written in bulk, not through the write path: only the table's size and spread matter here.
+    syllables = ["ka", "le", "sni", "ba", "ra", "tso", "vich", "mu", "dze", "ho"]
+    person = PersonFactory(display_name="Tatsiana Filipchyk")
+    NameVariant.objects.bulk_create(
+        NameVariant(person=person, text=str(number), normalized="".join(syllables[int(d)] for d in f"{number:04}"))
+        for number in range(5000)
+    )
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE prisoners_namevariant")
+    plan = NameVariant.objects.order_by().candidates_for(("falaphak",)).explain()
+    assert "prisoners_namevariant_normalized_trgm" in plan, plan
