@@ -43,8 +43,9 @@ from .models import Defendant, Person, PublicExit
 
 # How long a browser or a CDN may serve a public response before asking again.
 PUBLIC_MAX_AGE = 60
-# How long a list's count is kept while nothing public changes (the state's token keys it).
-COUNT_CACHE_SECONDS = 24 * 60 * 60
+# How long a list's count is kept while nothing public changes (the state's token keys it). Short:
+# every distinct search or filter a client sends is a key, and they must not pile up in Redis.
+COUNT_CACHE_SECONDS = 10 * 60
 # What renders a response, for code_version(): a deployment that changes any of it changes every ETag.
 RENDERING_DIRECTORIES = ("casetracker", "prisoners", "sources", "templates", "locale", "static")
 RENDERING_SUFFIXES = frozenset({".py", ".html", ".txt", ".xml", ".mo", ".css", ".js", ".svg"})
