@@ -31,7 +31,14 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from .models import CURRENT_STATUS_FOR_EVENT, CUSTODY_START_STATUSES, IN_CUSTODY_STATUSES, RECOGNITION_STATUSES, Status
+from .models import (
+    CURRENT_STATUS_FOR_EVENT,
+    CUSTODY_START_STATUSES,
+    IN_CUSTODY_STATUSES,
+    RECOGNITION_STATUSES,
+    ReleaseType,
+    Status,
+)
 
 # Stand-ins for unknown ends; both are valid dates on every backend (and in PostgreSQL ranges).
 UNDATED = dt.date(1, 1, 1)
@@ -76,11 +83,39 @@ def timeline_fact(fact, status: str, rank: int) -> TimelineFact:
     return TimelineFact(status, fact.date_earliest, fact.date_latest, rank, fact.pk)
 
 
+def release_status(release_type: str) -> str:
+    """The status a release of this type leaves the person in."""
+    return Status.DIED_IN_CUSTODY if release_type == ReleaseType.DIED else Status.RELEASED
+
+
 def timeline(events, releases) -> list[TimelineFact]:
-    """Status events and releases (reviewed ones: the caller chooses) in the order of the rule."""
+    """Status events and releases (reviewed ones: the caller chooses) in the order of the rule.
+
+    Only their fields are read, so a migration's historical records serve as well.
+    """
     facts = [timeline_fact(event, event.status, EVENT_RANK) for event in events]
-    facts += [timeline_fact(release, release.resulting_status, RELEASE_RANK) for release in releases]
+    facts += [timeline_fact(release, release_status(release.release_type), RELEASE_RANK) for release in releases]
     return sorted(facts, key=lambda fact: fact.sort_key)
+
+
+def exported_facts(events, releases) -> dict[str, object | None]:
+    """The recorded fact behind each exported date (models.EXPORTED_DATES), or None: for
+    "current_status_since" the last fact that set a status, for "detained_on" the last detention
+    (the latest custody spell's start, as Person.custody_start), for "released_on" the last release.
+
+    `events` in their stored order and `releases` are the reviewed ones (the caller chooses).
+    """
+    recorded = {(EVENT_RANK, event.pk): event for event in events}
+    recorded |= {(RELEASE_RANK, release.pk): release for release in releases}
+    facts = timeline(events, releases)
+    setting = [fact for fact in facts if fact.status not in RECOGNITION_STATUSES]
+    released = [fact for fact in facts if fact.status == Status.RELEASED]
+    detentions = [event for event in events if event.status in CUSTODY_START_STATUSES]
+    return {
+        "current_status_since": recorded[setting[-1].key] if setting else None,
+        "detained_on": detentions[-1] if detentions else None,
+        "released_on": recorded[released[-1].key] if released else None,
+    }
 
 
 @dataclass(frozen=True)

@@ -526,15 +526,16 @@ EXPORTED_DATES = ("current_status_since", "detained_on", "released_on")
 EXPORT_DATE_COLUMNS = tuple(f"export_{name}{part}" for name in EXPORTED_DATES for part in ("", "_earliest", "_latest"))
 
 
-def exported_date_fields(name: str, fact) -> dict[str, str]:
-    """Person's export_<name> columns for `fact` (a status event or a release, or None): its EDTF and ISO days."""
-    if fact is None:
-        return {f"export_{name}": "", f"export_{name}_earliest": "", f"export_{name}_latest": ""}
-    return {
-        f"export_{name}": fact.date,
-        f"export_{name}_earliest": fact.date_earliest.isoformat() if fact.date_earliest else "",
-        f"export_{name}_latest": fact.date_latest.isoformat() if fact.date_latest else "",
-    }
+def export_date_values(facts: dict) -> dict[str, str]:
+    """Person's export_* columns from the fact behind each date (custody.exported_facts): its EDTF and ISO days."""
+    values = {}
+    for name in EXPORTED_DATES:
+        fact = facts.get(name)
+        earliest, latest = (fact.date_earliest, fact.date_latest) if fact else (None, None)
+        values[f"export_{name}"] = fact.date if fact else ""
+        values[f"export_{name}_earliest"] = earliest.isoformat() if earliest else ""
+        values[f"export_{name}_latest"] = latest.isoformat() if latest else ""
+    return values
 
 
 class Person(models.Model):
@@ -585,7 +586,7 @@ class Person(models.Model):
     total_term_code = models.CharField(_("total term"), max_length=16, blank=True, editable=False)
     expected_end_earliest = models.DateField(_("expected end of term, earliest"), null=True, blank=True, editable=False)
     expected_end_latest = models.DateField(_("expected end of term, latest"), null=True, blank=True, editable=False)
-    # The same dates as the downloads and the API give them (exported_date_fields): the EDTF of
+    # The same dates as the downloads and the API give them (export_date_values): the EDTF of
     # the fact each comes from and its first and last day as ISO text ("" when unknown), kept by
     # the same service so a download of everyone reads one row per person.
     export_current_status_since = models.CharField(max_length=64, blank=True, editable=False)
@@ -1284,10 +1285,6 @@ class Release(Reviewed):
 
     def public_page_url(self) -> str:
         return self.person.get_absolute_url()
-
-    @property
-    def resulting_status(self) -> str:
-        return Status.DIED_IN_CUSTODY if self.release_type == ReleaseType.DIED else Status.RELEASED
 
     @property
     def taken_to(self) -> str:

@@ -48,7 +48,7 @@ from .models import (
     ReviewState,
     Status,
     StatusEvent,
-    exported_date_fields,
+    export_date_values,
     from_stored_form,
     stored_form,
 )
@@ -558,12 +558,9 @@ def _derived(person: Person) -> tuple[dict, list[CustodySpell]]:
     """What person_status_refresh stores for one person whose facts are prefetched (_reviewed_facts)."""
     events, releases = person.status_events.all(), person.releases.all()
     facts = custody.timeline(events, releases)
-    recorded = {(custody.EVENT_RANK, event.pk): event for event in events}
-    recorded |= {(custody.RELEASE_RANK, release.pk): release for release in releases}
     status, since = custody.current_status_of(facts)
-    setting = [fact for fact in facts if fact.status not in RECOGNITION_STATUSES]  # as current_status_of reads
     recognition = [fact.status for fact in facts if fact.status in RECOGNITION_STATUSES]
-    released = [fact for fact in facts if fact.status in RELEASE_STATUSES]
+    released = [fact.first_known for fact in facts if fact.status in RELEASE_STATUSES]
     custody_start, term = person.custody_start(), person.total_term()
     expected_end = person.expected_end_of_term(status=status)
     derived = {
@@ -571,14 +568,12 @@ def _derived(person: Person) -> tuple[dict, list[CustodySpell]]:
         "current_status_since": since,
         "is_recognised": bool(recognition) and recognition[-1] == Status.RECOGNISED,
         "custody_started_on": custody_start and (custody_start.date_earliest or custody_start.date_latest),
-        "released_on": released[-1].first_known if released else None,
+        "released_on": released[-1] if released else None,
         "total_term_days": term.approximate_days,
         "total_term_code": term.code,
         "expected_end_earliest": expected_end.bounds.earliest if expected_end else None,
         "expected_end_latest": expected_end.bounds.latest if expected_end else None,
-        **exported_date_fields("current_status_since", recorded[setting[-1].key] if setting else None),
-        **exported_date_fields("detained_on", custody_start),
-        **exported_date_fields("released_on", recorded[released[-1].key] if released else None),
+        **export_date_values(custody.exported_facts(events, releases)),
     }
     spells = [CustodySpell(person_id=person.pk, **dataclasses.asdict(spell)) for spell in custody.spells_of(facts)]
     return derived, spells

@@ -38,14 +38,7 @@ def spells_derive(apps, schema_editor):
     for person in Person.objects.prefetch_related("status_events", "releases").iterator(chunk_size=500):
         events = [event for event in person.status_events.all() if event.review_state == "approved"]
         releases = [release for release in person.releases.all() if release.review_state == "approved"]
-        facts = [custody.timeline_fact(event, event.status, custody.EVENT_RANK) for event in events]
-        facts += [
-            custody.timeline_fact(
-                release, "died_in_custody" if release.release_type == "died" else "released", custody.RELEASE_RANK
-            )
-            for release in releases
-        ]
-        facts.sort(key=lambda fact: fact.sort_key)
+        facts = custody.timeline(events, releases)
         CustodySpell.objects.bulk_create(
             CustodySpell(person_id=person.pk, **dataclasses.asdict(spell)) for spell in custody.spells_of(facts)
         )

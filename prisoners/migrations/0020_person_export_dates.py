@@ -3,16 +3,14 @@
 from django.db import migrations, models
 
 from prisoners import custody
-from prisoners.models import EXPORT_DATE_COLUMNS, exported_date_fields
+from prisoners.models import EXPORT_DATE_COLUMNS, export_date_values
 
-CUSTODY_START = ("detained", "pre_trial")  # models.CUSTODY_START_STATUSES
-RECOGNITION = ("recognised", "recognition_withdrawn")  # models.RECOGNITION_STATUSES
 # Rows written per executemany(); bulk_update()'s CASE WHEN per row and column took 4 ms a person.
 UPDATE_BATCH = 1000
 
 
 def export_dates_derive(apps, schema_editor):
-    """The export columns of the people already recorded, from their reviewed facts as the service picks them."""
+    """The export columns of the people already recorded, from their reviewed facts by the service's rule."""
     Person = apps.get_model("prisoners", "Person")
     people = Person.objects.prefetch_related("status_events", "releases").order_by("pk")
     quote = schema_editor.connection.ops.quote_name
@@ -20,34 +18,16 @@ def export_dates_derive(apps, schema_editor):
     # Only this module's column names and the model's table go into the text; every value is a parameter.
     update = f"UPDATE {quote(Person._meta.db_table)} SET {sets} WHERE {quote('id')} = %s"  # noqa: S608
     rows = []
-    for person in people.iterator(chunk_size=UPDATE_BATCH):
-        events = [event for event in person.status_events.all() if event.review_state == "approved"]
-        releases = [release for release in person.releases.all() if release.review_state == "approved"]
-        recorded = {(custody.EVENT_RANK, event.pk): event for event in events}
-        recorded |= {(custody.RELEASE_RANK, release.pk): release for release in releases}
-        facts = [custody.timeline_fact(event, event.status, custody.EVENT_RANK) for event in events]
-        facts += [
-            custody.timeline_fact(
-                release, "died_in_custody" if release.release_type == "died" else "released", custody.RELEASE_RANK
-            )
-            for release in releases
-        ]
-        facts.sort(key=lambda fact: fact.sort_key)
-        setting = [fact for fact in facts if fact.status not in RECOGNITION]
-        released = [fact for fact in facts if fact.status == "released"]
-        starts = [event for event in events if event.status in CUSTODY_START]
-        values = {
-            **exported_date_fields("current_status_since", recorded[setting[-1].key] if setting else None),
-            **exported_date_fields("detained_on", starts[-1] if starts else None),
-            **exported_date_fields("released_on", recorded[released[-1].key] if released else None),
-        }
-        rows.append([*(values[column] for column in EXPORT_DATE_COLUMNS), person.pk])
-        if len(rows) >= UPDATE_BATCH:
-            with schema_editor.connection.cursor() as cursor:
+    with schema_editor.connection.cursor() as cursor:
+        for person in people.iterator(chunk_size=UPDATE_BATCH):
+            events = [event for event in person.status_events.all() if event.review_state == "approved"]
+            releases = [release for release in person.releases.all() if release.review_state == "approved"]
+            values = export_date_values(custody.exported_facts(events, releases))
+            rows.append([*(values[column] for column in EXPORT_DATE_COLUMNS), person.pk])
+            if len(rows) == UPDATE_BATCH:
                 cursor.executemany(update, rows)
-            rows = []
-    if rows:
-        with schema_editor.connection.cursor() as cursor:
+                rows = []
+        if rows:
             cursor.executemany(update, rows)
 
 
