@@ -1,5 +1,7 @@
 """Read-only public API (/api/v1/): the public list's filters, public records only."""
 
+import re
+
 from django.db.models import Prefetch
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -35,6 +37,10 @@ def one_query_value(request, name: str, *, empty_allowed: bool = False) -> str |
     return values[0]
 
 
+# What DRF's cursors are written in: base64, standard or URL-safe.
+CURSOR_CHARACTERS = re.compile(r"[A-Za-z0-9+/=_-]+")
+
+
 class ByIdCursor(CursorPagination):
     """Stable pages for harvesting large lists: ordered by id, whatever the filters."""
 
@@ -68,7 +74,11 @@ class ByIdCursor(CursorPagination):
 
     def decode_cursor(self, request):
         # DRF decodes the position without checking it; an id that is no number is an invalid cursor.
-        one_query_value(request, self.cursor_query_param, empty_allowed=True)  # empty: the first page
+        raw = one_query_value(request, self.cursor_query_param, empty_allowed=True)  # empty: the first page
+        # DRF's base64 decoding skips characters outside its alphabet, so "=\x00" read as the
+        # first page; a cursor this API gave out holds none.
+        if raw and not CURSOR_CHARACTERS.fullmatch(raw):
+            raise NotFound(self.invalid_cursor_message)
         cursor = super().decode_cursor(request)
         if cursor is not None and cursor.position is not None and not str(cursor.position).isdecimal():
             raise NotFound(self.invalid_cursor_message)

@@ -78,6 +78,7 @@ from .imports import CasesFileRejected, cases_file_import
 from .models import Person, StatsTally
 from .presentation import CSV_COLUMNS, exported_rows
 from .roles import SYSTEM
+from .services import rows_copy_raw
 from .synthetic import article_references_on_record, cases_csv
 
 HOST = "127.0.0.1"
@@ -239,7 +240,9 @@ def replay_seconds(statements: list[Statement]) -> float:
                 if statement.sql.strip().upper() == "BEGIN":
                     continue  # SQLite's start of a transaction the replay is already in
                 with connections[statement.alias].cursor() as cursor:
-                    if statement.many:
+                    if statement.sql.startswith("COPY "):
+                        rows_copy_raw(cursor.cursor, statement.sql, statement.params)
+                    elif statement.many:
                         cursor.executemany(statement.sql, statement.params)
                     else:
                         cursor.execute(statement.sql, statement.params)

@@ -544,15 +544,19 @@ class _Checker:
         identifiers = ExternalIdentifier.objects.filter(
             scheme=IDENTIFIER_SCHEME, value__in=[row.identifier for row in rows]
         )
-        imported = dict(identifiers.values_list("value", "person_id"))
+        stored = {value: (pk, person) for pk, value, person in identifiers.values_list("pk", "value", "person_id")}
+        imported = {value: person_id for value, (_pk, person_id) in stored.items()}
         # An identifier a link added (its history says so) keeps its rows linked on every later import.
+        # (History is read by the record's id, the one column its table is indexed by.)
         linked_before = (
             set(
                 ExternalIdentifier.history.filter(
-                    value__in=list(imported), history_type="+", history_change_reason=LINK_REASON
+                    id__in=[pk for pk, _person_id in stored.values()],
+                    history_type="+",
+                    history_change_reason=LINK_REASON,
                 ).values_list("value", flat=True)
             )
-            if imported
+            if stored
             else set()
         )
         wanted_links = {links[row.line] for row in rows if row.line in links and row.identifier not in imported}

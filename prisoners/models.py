@@ -92,6 +92,23 @@ class ReviewState(models.TextChoices):
     PENDING = "pending", _("waiting for review")
 
 
+class RecordHistory(HistoricalRecords):
+    """simple_history's records, their table indexed only by the record's id (and by date and user).
+
+    simple_history gives the history table every index of the record's own table (Person's had
+    19), and each is kept up on every write. History is read record by record (its admin page,
+    a revert), never filtered by a tracked value, so those indexes only slowed writes: a
+    1,000-row import spent about a tenth of its SQL on them.
+    """
+
+    def copy_fields(self, model):
+        fields = super().copy_fields(model)
+        for field in fields.values():
+            if field.name != model._meta.pk.name:
+                field.db_index = False
+        return fields
+
+
 class Reviewed(models.Model):
     """A record that reaches readers only once reviewed.
 
@@ -104,7 +121,8 @@ class Reviewed(models.Model):
         max_length=16,
         choices=ReviewState.choices,
         default=ReviewState.APPROVED,
-        db_index=True,
+        # Not indexed: nearly every row is approved, so reviewed() reads rows an index would not
+        # narrow, and the review queue reads ChangeProposal; an index only slowed every write.
         editable=False,
     )
 
@@ -524,6 +542,8 @@ PERSON_NAME_FIELDS = frozenset({"display_name", "name_latin", "name_be", "name_r
 # (the last detention, the last release, the fact that set the current status).
 EXPORTED_DATES = ("current_status_since", "detained_on", "released_on")
 EXPORT_DATE_COLUMNS = tuple(f"export_{name}{part}" for name in EXPORTED_DATES for part in ("", "_earliest", "_latest"))
+# Person's columns read in equality filters and sorts (the admin's filters, the list's sort by name).
+PERSON_PLAIN_INDEXES = ("sort_key_latin", "sort_key_be", "sort_key_ru", "region", "publication_state", "current_status")
 
 
 def export_date_values(facts: dict) -> dict[str, str]:
@@ -545,16 +565,14 @@ class Person(models.Model):
     name_latin = models.CharField(_("name in Latin script"), max_length=200, blank=True)
     # The list's name order for each language's readers, family name first (prisoners.collation);
     # made from the names on every save.
-    sort_key_latin = models.CharField(_("sort key (Latin)"), max_length=255, blank=True, editable=False, db_index=True)
-    sort_key_be = models.CharField(
-        _("sort key (Belarusian)"), max_length=255, blank=True, editable=False, db_index=True
-    )
-    sort_key_ru = models.CharField(_("sort key (Russian)"), max_length=255, blank=True, editable=False, db_index=True)
+    sort_key_latin = models.CharField(_("sort key (Latin)"), max_length=255, blank=True, editable=False)
+    sort_key_be = models.CharField(_("sort key (Belarusian)"), max_length=255, blank=True, editable=False)
+    sort_key_ru = models.CharField(_("sort key (Russian)"), max_length=255, blank=True, editable=False)
     slug = models.SlugField(_("slug"), max_length=200, unique=True, blank=True)
     birth_date, birth_date_earliest, birth_date_latest = partial_date_fields(_("birth date"))
     gender = models.CharField(_("gender"), max_length=16, choices=Gender.choices, blank=True)
     occupation = models.CharField(_("occupation"), max_length=200, blank=True)
-    region = models.CharField(_("region"), max_length=32, choices=Region.choices, blank=True, db_index=True)
+    region = models.CharField(_("region"), max_length=32, choices=Region.choices, blank=True)
     biography = models.TextField(_("biography"), blank=True)
     letters_address = models.TextField(
         _("address for letters"), blank=True, help_text=_("Public: shown so readers can write to the person.")
@@ -567,7 +585,6 @@ class Person(models.Model):
         max_length=16,
         choices=PublicationState.choices,
         default=PublicationState.DRAFT,
-        db_index=True,
     )
     published_at = models.DateTimeField(_("published at"), null=True, blank=True, editable=False)
     private_notes = models.TextField(
@@ -575,7 +592,7 @@ class Person(models.Model):
     )
     # Derived from status events and releases by services.person_status_refresh(); stored for filtering.
     current_status = models.CharField(
-        _("current status"), max_length=32, choices=Status.choices, blank=True, db_index=True, editable=False
+        _("current status"), max_length=32, choices=Status.choices, blank=True, editable=False
     )
     current_status_since = models.DateField(_("current status since"), null=True, blank=True, editable=False)
     is_recognised = models.BooleanField(_("recognised as political prisoner"), default=False, editable=False)
@@ -617,7 +634,7 @@ class Person(models.Model):
 
     citations = GenericRelation("sources.Citation")
     # The sort keys follow the names; history records the names.
-    history = HistoricalRecords(excluded_fields=["sort_key_latin", "sort_key_be", "sort_key_ru", *EXPORT_DATE_COLUMNS])
+    history = RecordHistory(excluded_fields=["sort_key_latin", "sort_key_be", "sort_key_ru", *EXPORT_DATE_COLUMNS])
 
     objects = PersonQuerySet.as_manager()
 
@@ -639,6 +656,9 @@ class Person(models.Model):
                 condition=public_person_q(),
                 name="person_public_status_idx",
             ),
+            # Declared here rather than as db_index: a CharField's db_index also makes PostgreSQL
+            # keep a second, varchar_pattern_ops index for LIKE, which nothing asks of these.
+            *(models.Index(fields=[field], name=f"person_{field}_idx") for field in PERSON_PLAIN_INDEXES),
         ]
 
     def __str__(self):
@@ -871,7 +891,7 @@ class NameVariant(Reviewed):
     )
 
     citations = GenericRelation("sources.Citation")
-    history = HistoricalRecords()
+    history = RecordHistory()
 
     objects = NameVariantQuerySet.as_manager()
 
@@ -917,7 +937,7 @@ class ExternalIdentifier(Reviewed):
     scheme = models.CharField(_("scheme"), max_length=16, choices=IdentifierScheme.choices)
     value = models.CharField(_("identifier"), max_length=200)
 
-    history = HistoricalRecords()
+    history = RecordHistory()
 
     objects = ExternalIdentifierQuerySet.as_manager()
 
@@ -946,7 +966,7 @@ class Case(models.Model):
     defendants = models.ManyToManyField(Person, through="Defendant", related_name="cases")
 
     citations = GenericRelation("sources.Citation")
-    history = HistoricalRecords()
+    history = RecordHistory()
 
     objects = CaseQuerySet.as_manager()
 
@@ -970,7 +990,7 @@ class Defendant(Reviewed):
     person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="defendant_roles")
     note = models.CharField(_("note"), max_length=300, blank=True)
 
-    history = HistoricalRecords()
+    history = RecordHistory()
 
     objects = DefendantQuerySet.as_manager()
 
@@ -998,7 +1018,7 @@ class LegalArticle(models.Model):
     title_be = models.CharField(_("title in Belarusian"), max_length=300, blank=True)
     title_ru = models.CharField(_("title in Russian"), max_length=300, blank=True)
 
-    history = HistoricalRecords()
+    history = RecordHistory()
 
     class Meta:
         verbose_name = _("legal article")
@@ -1024,7 +1044,7 @@ class Charge(Reviewed):
     description = models.CharField(_("description"), max_length=300, blank=True)
 
     citations = GenericRelation("sources.Citation")
-    history = HistoricalRecords()
+    history = RecordHistory()
 
     objects = ChargeQuerySet.as_manager()
 
@@ -1082,7 +1102,7 @@ class Sentence(Reviewed):
     note = models.TextField(_("note"), blank=True)
 
     citations = GenericRelation("sources.Citation")
-    history = HistoricalRecords()
+    history = RecordHistory()
 
     objects = SentenceQuerySet.as_manager()
 
@@ -1120,7 +1140,7 @@ class Facility(models.Model):
     region = models.CharField(_("region"), max_length=32, choices=Region.choices, blank=True)
     address = models.TextField(_("address"), blank=True)
 
-    history = HistoricalRecords()
+    history = RecordHistory()
 
     objects = FacilityQuerySet.as_manager()
 
@@ -1141,7 +1161,7 @@ class CustodyPeriod(Reviewed):
     note = models.CharField(_("note"), max_length=300, blank=True)
 
     citations = GenericRelation("sources.Citation")
-    history = HistoricalRecords()
+    history = RecordHistory()
 
     objects = CustodyPeriodQuerySet.as_manager()
 
@@ -1164,7 +1184,7 @@ class StatusEvent(Reviewed):
     note = models.TextField(_("note"), blank=True)
 
     citations = GenericRelation("sources.Citation")
-    history = HistoricalRecords()
+    history = RecordHistory()
 
     objects = StatusEventQuerySet.as_manager()
 
@@ -1218,7 +1238,7 @@ class ReleaseGroup(models.Model):
     description = models.TextField(_("description"), blank=True)
 
     citations = GenericRelation("sources.Citation")
-    history = HistoricalRecords()
+    history = RecordHistory()
 
     objects = ReleaseGroupQuerySet.as_manager()
 
@@ -1271,7 +1291,7 @@ class Release(Reviewed):
     note = models.TextField(_("note"), blank=True)
 
     citations = GenericRelation("sources.Citation")
-    history = HistoricalRecords()
+    history = RecordHistory()
 
     objects = ReleaseQuerySet.as_manager()
 
@@ -1459,9 +1479,7 @@ class ChangeProposal(models.Model):
     """
 
     kind = models.CharField(_("kind"), max_length=16, choices=ProposalKind.choices)
-    state = models.CharField(
-        _("state"), max_length=16, choices=ProposalState.choices, default=ProposalState.PENDING, db_index=True
-    )
+    state = models.CharField(_("state"), max_length=16, choices=ProposalState.choices, default=ProposalState.PENDING)
     content_type = models.ForeignKey(ContentType, on_delete=models.CASCADE)
     object_id = models.PositiveBigIntegerField()
     target = GenericForeignKey("content_type", "object_id")
@@ -1496,7 +1514,11 @@ class ChangeProposal(models.Model):
         verbose_name = _("change for review")
         verbose_name_plural = _("changes for review")
         ordering = ["proposed_at", "pk"]
-        indexes = [models.Index(fields=["content_type", "object_id"])]
+        indexes = [
+            models.Index(fields=["content_type", "object_id"]),
+            # The queue's filter; an Index, not db_index, which would add a LIKE-only index too.
+            models.Index(fields=["state"], name="proposal_state_idx"),
+        ]
 
     def __str__(self):
         return f"{self.get_kind_display()}: {self.content_type.name} {self.object_id}"

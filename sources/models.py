@@ -12,10 +12,9 @@ from django.db import models
 from django.db.models import Exists, F, OuterRef, Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
-from simple_history.models import HistoricalRecords
 
 from casetracker.dates import humanize_edtf, partial_date_fields
-from prisoners.models import Person, Reviewed, public_person_q, random_upload_path, reviewed_q
+from prisoners.models import Person, RecordHistory, Reviewed, public_person_q, random_upload_path, reviewed_q
 
 
 class SourceKind(models.TextChoices):
@@ -63,7 +62,7 @@ class Source(models.Model):
     link_is_dead = models.BooleanField(_("dead link"), default=False, editable=False, db_index=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
-    history = HistoricalRecords(excluded_fields=["text"])
+    history = RecordHistory(excluded_fields=["text"])
 
     objects = SourceQuerySet.as_manager()
 
@@ -201,7 +200,7 @@ class Citation(Reviewed):
     object_id = models.PositiveBigIntegerField()
     content_object = GenericForeignKey("content_type", "object_id")
 
-    history = HistoricalRecords()
+    history = RecordHistory()
 
     objects = CitationQuerySet.as_manager()
 
@@ -293,7 +292,7 @@ class Document(models.Model):
     thumbnail = models.ImageField(_("thumbnail"), upload_to=thumbnail_upload_path, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
-    history = HistoricalRecords(excluded_fields=["text"])
+    history = RecordHistory(excluded_fields=["text"])
 
     objects = DocumentQuerySet.as_manager()
 

@@ -64,3 +64,18 @@ def test_the_html_list_reads_a_submitted_form_with_empty_fields(client, person):
     response = client.get("/prisoners/", {"q": "", "region": "", "detained_after": "", "sort": "name"})
     assert response.status_code == 200
     assert person in response.context["page"].object_list
+
+
+@pytest.mark.parametrize("cursor", ["=\x00", "%%%", "cD0x\n", "not a cursor!"])
+def test_a_cursor_with_characters_no_cursor_has_is_not_found(client, person, cursor):
+    # DRF's base64 decoding would skip them, and "=\x00" would read as the first page.
+    for url in ("/api/v1/prisoners/", "/api/v1/releases/"):
+        assert client.get(url, {"cursor": cursor}).status_code == 404, (url, cursor)
+
+
+def test_a_cursor_the_api_gave_out_still_pages(client):
+    PersonFactory.create_batch(3)
+    first = client.get("/api/v1/prisoners/", {"page_size": "2"}).json()
+    second = client.get(first["next"])
+    assert second.status_code == 200
+    assert len(second.json()["results"]) == 1

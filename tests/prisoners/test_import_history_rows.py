@@ -1,12 +1,15 @@
 """history_rows_create() writes the history rows simple_history's bulk_history_create() writes, faster."""
 
+from decimal import Decimal
+
 import pytest
 from django.forms.models import model_to_dict
+from django.utils import timezone
 from simple_history.utils import get_history_manager_for_model
 
 from prisoners.models import NameVariant, Person, PublicationState, Status, StatusEvent
 from prisoners.services import history_rows_create
-from tests.prisoners.factories import NameVariantFactory, PersonFactory, StatusEventFactory
+from tests.prisoners.factories import NameVariantFactory, PersonFactory, SentenceFactory, StatusEventFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -37,6 +40,12 @@ def both_ways(obj, **options) -> tuple[dict, dict]:
             ),
             id="person",
         ),
+        pytest.param(
+            # Values COPY cannot take as the record holds them: a file, datetimes, a decimal.
+            lambda: PersonFactory(photo="photos/a.jpg", published_at=timezone.now(), deleted_at=timezone.now()),
+            id="person with a photo and times",
+        ),
+        pytest.param(lambda: SentenceFactory(fine_amount=Decimal("1250.50"), term_years=3), id="sentence with a fine"),
         pytest.param(lambda: NameVariantFactory(text="Алесь Бяляцкі"), id="name"),
         pytest.param(lambda: StatusEventFactory(status=Status.DETAINED, date="2020-05"), id="event"),
     ],
