@@ -44,8 +44,19 @@ node_modules/.package-lock.json: package-lock.json
 
 # make exits 2 on any recipe failure, so every non-zero pytest status fails the build,
 # including 5 ("no tests collected"); make's "Error N" line shows pytest's own code.
+# The tests run in TEST_PROCESSES processes (pytest-xdist), each with its own test database.
+# A Celery worker serves one database, so with CELERY_WORKER_RUNNING set (CI's PostgreSQL pass)
+# the tests marked `worker` run afterwards in one process, against the worker; in the parallel
+# run tasks execute in the test's own process (casetracker/settings/test.py).
+TEST_PROCESSES ?= auto
+
 test: $(VENV)/.stamp-dev node_modules/.package-lock.json
-	$(VPY) -m pytest $(PYTEST_ARGS)
+ifeq ($(CELERY_WORKER_RUNNING),)
+	$(VPY) -m pytest -n $(TEST_PROCESSES) $(PYTEST_ARGS)
+else
+	$(VPY) -m pytest -n $(TEST_PROCESSES) -m "not worker" $(PYTEST_ARGS)
+	$(VPY) -m pytest -m worker $(PYTEST_ARGS)
+endif
 
 check: $(VENV)/.stamp-dev
 	$(VENV)/bin/ruff check .

@@ -21,6 +21,11 @@ DATABASES = databases(
 )
 DATABASE_ROUTERS, MIDDLEWARE = routing(DATABASES, MIDDLEWARE)  # noqa: F405
 AXES_ENABLED = env.bool("AXES_ENABLED", default=False)
+# Under pytest-xdist every test process has its own test database (test_<name>_gw0, ...), while a
+# Celery worker serves one: there tasks run in the test's process. The tests marked `worker`
+# meet the real worker in a run of their own, without xdist (see the Makefile's test target).
+if env.str("PYTEST_XDIST_WORKER", default=""):
+    CELERY_TASK_ALWAYS_EAGER = True
 # Serve static files straight from the app and project folders; no collectstatic needed.
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
