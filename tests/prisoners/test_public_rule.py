@@ -68,6 +68,23 @@ def test_no_fact_of_a_hidden_person_is_public(state):
     assert not person.is_public() and not Person.objects.public().filter(pk=person.pk).exists()
 
 
+PERSON_FACTS = [NameVariant, ExternalIdentifier, StatusEvent, Release, CustodyPeriod, Defendant, Charge, Sentence]
+
+
+def test_the_facts_of_people_read_as_public_are_exactly_their_public_facts():
+    people = [person_in(state) for state in ["published", "published", *HIDDEN_STATES]]
+    for person in people:
+        facts_of(person)
+        pf.NameVariantFactory(person=person, text="Birth Name", is_private=True)
+        pf.ExternalIdentifierFactory(person=person, scheme=IdentifierScheme.IMPORT, value=f"import:{person.pk}")
+        pf.StatusEventFactory(person=person, review_state="pending")
+    for model in PERSON_FACTS:
+        path = f"{model.objects.none().person_field}__in"
+        public = set(model.objects.public().filter(**{path: people}).values_list("pk", flat=True))
+        assert set(model.objects.of_public_people(people).values_list("pk", flat=True)) == public, model.__name__
+        assert public, model.__name__  # the published people's facts are there to compare
+
+
 def test_a_private_name_variant_and_an_import_identifier_are_never_public():
     person = person_in("published")
     private = pf.NameVariantFactory(person=person, text="Birth Name", is_private=True)
