@@ -544,14 +544,14 @@ class _Checker:
         identifiers = ExternalIdentifier.objects.filter(
             scheme=IDENTIFIER_SCHEME, value__in=[row.identifier for row in rows]
         )
-        stored = {value: (pk, person) for pk, value, person in identifiers.values_list("pk", "value", "person_id")}
-        imported = {value: person_id for value, (_pk, person_id) in stored.items()}
+        stored = list(identifiers.values_list("pk", "value", "person_id"))
+        imported = {value: person_id for _pk, value, person_id in stored}
         # An identifier a link added (its history says so) keeps its rows linked on every later import.
         # (History is read by the record's id, the one column its table is indexed by.)
         linked_before = (
             set(
                 ExternalIdentifier.history.filter(
-                    id__in=[pk for pk, _person_id in stored.values()],
+                    id__in=[pk for pk, _value, _person_id in stored],
                     history_type="+",
                     history_change_reason=LINK_REASON,
                 ).values_list("value", flat=True)

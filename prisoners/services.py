@@ -1368,9 +1368,10 @@ def history_rows_create(
     bulk_history_create() builds a historical model instance per row and hands them to
     bulk_create(), which prepares every value through the query compiler again: about a third
     of a 1,000-row import went there. This takes each tracked value from the record as it is,
-    prepared once by its historical field, with one date for the batch, and inserts arrays of
-    them with COPY on PostgreSQL (rows_copy), multi-row VALUES elsewhere. A historical model with more than
-    the usual columns (a history_relation, custom fields) goes the library's way.
+    prepared once by its historical field (or, for COPY, taken as it is where that is the same),
+    with one date for the batch, and writes them with COPY on PostgreSQL (rows_copy), as multi-row
+    VALUES elsewhere. A historical model with more than the usual columns (a history_relation,
+    custom fields) goes the library's way.
     """
     from django.conf import settings
     from django.db import connections, router
