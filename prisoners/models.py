@@ -11,7 +11,7 @@ from dateutil.relativedelta import relativedelta
 from django.conf import settings
 from django.contrib.contenttypes.fields import GenericForeignKey, GenericRelation
 from django.contrib.contenttypes.models import ContentType
-from django.db import connection, models
+from django.db import connection, connections, models
 from django.db.models import Count, Exists, F, OuterRef, Q
 from django.db.models.functions import Coalesce
 from django.urls import reverse
@@ -290,6 +290,37 @@ class NameVariantQuerySet(PersonFactQuerySet):
             condition |= Q(normalized__trigram_word_similar=key)
         return self.filter(condition)
 
+    def candidate_rows(self):
+        """(person id, text, normalized key) of each variant: what the ranking scores."""
+        return self.values_list("person_id", "text", "normalized")
+
+    def rows_and_others(self, others, *, unless_people: int) -> tuple[list[tuple], list[tuple] | None]:
+        """candidate_rows() of these variants, and in the same statement those of `others` not among
+        them, unless these already belong to `unless_people` people or more (then None).
+
+        The search's exact spellings and its fuzzy candidates in one round trip, whether a name is
+        rare (both are needed) or common (the exact ones are enough, and PostgreSQL skips the
+        fuzzy scan: its condition is evaluated once, before it). PostgreSQL only: a CTE read twice.
+        """
+        columns = ("pk", "person_id", "text", "normalized")
+        these_sql, these_params = self.order_by().values_list(*columns).query.sql_with_params()
+        others_sql, others_params = others.order_by().values_list(*columns).query.sql_with_params()
+        # Both parts are Django's own compiled SQL with their values as parameters.
+        sql = (
+            f"WITH these (id, person_id, text, normalized) AS MATERIALIZED ({these_sql}) "  # noqa: S608
+            "SELECT true, person_id, text, normalized FROM these UNION ALL "
+            "SELECT false, o.person_id, o.text, o.normalized "
+            f"FROM ({others_sql}) AS o (id, person_id, text, normalized) "
+            "WHERE NOT EXISTS (SELECT 1 FROM (SELECT DISTINCT person_id FROM these) AS people OFFSET %s) "
+            "AND o.id NOT IN (SELECT id FROM these)"
+        )
+        with connections[self.db].cursor() as cursor:
+            cursor.execute(sql, [*these_params, *others_params, unless_people - 1])
+            rows = cursor.fetchall()
+        own = [row[1:] for row in rows if row[0]]
+        enough = len({row[0] for row in own}) >= unless_people
+        return own, None if enough else [row[1:] for row in rows if not row[0]]
+
     def with_a_word_of(self, keys):
         """Variants one of whose key words is one of `keys` (a whole word, not a part of one)."""
         return self.filter(normalized__regex=rf"(^| )({'|'.join(sorted(map(re.escape, keys)))})( |$)")
@@ -543,23 +574,29 @@ class PersonQuerySet(models.QuerySet):
             # Every match must contain every required word, so the rarest (longest) one alone
             # yields a complete set of candidates, and the smallest.
             rarest = max(complete, key=lambda word: word.length)
+            fuzzy = variants.candidates_for(tuple(rarest.readings | rarest.inflected))
             if limit and connection.vendor == "postgresql":
                 # A common family name is thousands of variants; those spelling it exactly come
                 # first, and when `limit` people of them score above what any other spelling
                 # could (identity.score_ceiling_without), they are the answer: no fuzzy scan.
-                exact = self._ranked(text, variants.candidates_for(tuple(rarest.readings), exact=True), limit, prefix)
-                if len(exact) == limit and exact[-1].score > identity.score_ceiling_without(tuple(words), rarest):
-                    return exact
-            variants = variants.candidates_for(tuple(rarest.readings | rarest.inflected))
+                exact = variants.candidates_for(tuple(rarest.readings), exact=True)
+                exact_rows, other_rows = exact.rows_and_others(fuzzy, unless_people=limit)
+                ranked = self._ranked(text, exact_rows, limit, prefix)
+                if len(ranked) == limit and ranked[-1].score > identity.score_ceiling_without(tuple(words), rarest):
+                    return ranked
+                if other_rows is None:  # enough people spell it exactly, but too few of them score high
+                    return self._ranked(text, fuzzy.candidate_rows(), limit, prefix)
+                return self._ranked(text, [*exact_rows, *other_rows], limit, prefix)
+            variants = fuzzy
         else:
             return []
-        return self._ranked(text, variants, limit, prefix)
+        return self._ranked(text, variants.candidate_rows(), limit, prefix)
 
     @staticmethod
-    def _ranked(text: str, variants, limit: int | None, prefix: bool) -> list[identity.NameMatch]:
+    def _ranked(text: str, rows, limit: int | None, prefix: bool) -> list[identity.NameMatch]:
         candidates = (
             identity.NameCandidate(person_id, variant_text, tuple(key_text.split()))
-            for person_id, variant_text, key_text in variants.values_list("person_id", "text", "normalized")
+            for person_id, variant_text, key_text in rows
         )
         return identity.rank_candidates(text, candidates, limit=limit, prefix=prefix)
 

@@ -1,6 +1,7 @@
 """A common family name: the people spelling it exactly answer alone when no other spelling could outrank them."""
 
 import pytest
+from django.db import connection
 
 from prisoners import identity
 from prisoners.models import NameVariant, Person
@@ -35,3 +36,29 @@ def test_too_few_exact_spellings_fall_back_to_every_near_one():
     PersonFactory(display_name="Pavel Piatrashevicha")
     found = Person.objects.public().name_matches("Piatrashevich", limit=3, variants=NameVariant.objects.public())
     assert len(found) == 2
+
+
+def test_the_exact_and_near_spellings_are_read_in_one_statement(django_assert_num_queries):
+    """Rare or common, the candidates come in one statement: the query count does not grow with the data."""
+    for given in ("Ivan", "Pavel", "Raman", "Anton"):
+        PersonFactory(display_name=f"{given} Piatrashevich")
+    PersonFactory(display_name="Piatrashevicha")
+    people, variants = Person.objects.public(), NameVariant.objects.public()
+    whole = people.name_matches("Piatrashevich", variants=variants)
+    with django_assert_num_queries(1):  # fewer exact spellers than the limit: the near spellings come too
+        assert people.name_matches("Piatrashevich", limit=6, variants=variants) == whole
+    with django_assert_num_queries(1):  # enough of them, all above the ceiling: the exact ones alone
+        assert people.name_matches("Piatrashevich", limit=3, variants=variants) == whole[:3]
+
+
+def test_enough_exact_spellings_that_score_low_ask_again_for_the_near_ones(django_assert_num_queries):
+    """Four people spell the family name exactly, but only one has the given name asked for."""
+    for given in ("Ivan", "Pavel", "Raman", "Anton"):
+        PersonFactory(display_name=f"{given} Piatrashevich")
+    PersonFactory(display_name="Ivan Piatrashevicha")
+    people, variants = Person.objects.public(), NameVariant.objects.public()
+    whole = people.name_matches("Ivan Piatrashevich", variants=variants)
+    assert [match.matched_name for match in whole[:2]] == ["Ivan Piatrashevich", "Ivan Piatrashevicha"]
+    asked_again = connection.vendor == "postgresql"
+    with django_assert_num_queries(2 if asked_again else 1):
+        assert people.name_matches("Ivan Piatrashevich", limit=3, variants=variants) == whole[:3]
