@@ -41,3 +41,17 @@ def test_with_the_index_cheaper_than_a_scan_the_fuzzy_candidates_come_from_it():
         cursor.execute("ANALYZE prisoners_namevariant")
     plan = NameVariant.objects.order_by().candidates_for(("falaphak",)).explain()
     assert "prisoners_namevariant_normalized_trgm" in plan, plan
+
+
+def test_the_exact_spellings_come_from_the_key_words_index():
+    syllables = ["ka", "le", "sni", "ba", "ra", "tso", "vich", "mu", "dze", "ho"]
+    person = PersonFactory(display_name="Tatsiana Filipchyk")
+    NameVariant.objects.bulk_create(
+        NameVariant(person=person, text=str(number), normalized="".join(syllables[int(d)] for d in f"{number:04}"))
+        for number in range(5000)
+    )
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE prisoners_namevariant")
+    exact = NameVariant.objects.order_by().candidates_for(("falaphak", "kalesniba"), exact=True)
+    assert "prisoners_namevariant_key_words" in exact.explain()
+    assert set(exact.values_list("text", flat=True)) == {"Tatsiana Filipchyk", "123"}  # "kalesniba" is 0123
