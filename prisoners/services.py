@@ -1014,9 +1014,6 @@ def _grouped_by_model(objects: Iterable[models.Model]) -> dict[type[models.Model
 
 def _people_unique_slugs(people: list[Person]) -> None:
     """Person.save()'s slug rule for many new people: the first of base, base-2, base-3... that is free."""
-    import operator
-    from functools import reduce
-
     from slugify import slugify
 
     bases = {id(person): slugify(person.name_latin or person.display_name)[:180] or "person" for person in people}
@@ -1030,8 +1027,13 @@ def _people_unique_slugs(people: list[Person]) -> None:
             clashing.add(base)
         seen.add(base)
     if clashing:
-        suffixed = reduce(operator.or_, (models.Q(slug__startswith=f"{base}-") for base in sorted(clashing)))
-        taken |= set(Person.objects.filter(suffixed).values_list("slug", flat=True))
+        # One index range read per base, as a UNION ALL: OR-ed into one filter, PostgreSQL read
+        # every matching row from the table (a bitmap of all the bases) and sorted them by name.
+        suffixed = [
+            Person.objects.filter(slug__startswith=f"{base}-").order_by().values_list("slug", flat=True)
+            for base in sorted(clashing)
+        ]
+        taken |= set(suffixed[0].union(*suffixed[1:], all=True))
     for person in people:
         if person.slug:
             continue
@@ -1177,7 +1179,7 @@ def records_bulk_create(*, acting_user, objects: Iterable[models.Model], reason:
             _with_history(obj, acting_user, reason)
         returns_pks = connections[router.db_for_write(model)].features.can_return_rows_from_bulk_insert
         if hasattr(model, "history") and returns_pks:
-            model._default_manager.bulk_create(group)
+            rows_insert_new(model, group)
             history_rows_create(
                 group, model, default_user=_user_or_none(acting_user), default_change_reason=reason or None
             )
@@ -1186,7 +1188,7 @@ def records_bulk_create(*, acting_user, objects: Iterable[models.Model], reason:
                 group, model, default_user=_user_or_none(acting_user), default_change_reason=reason or None
             )
         else:
-            model._default_manager.bulk_create(group)
+            rows_insert_new(model, group)
         if held:
             content_type = ContentType.objects.get_for_model(model)
             proposals = ChangeProposal.objects.bulk_create(
@@ -1442,6 +1444,60 @@ COPIED_AS_IS = {
     "BooleanField": frozenset({bool, type(None)}),
     "DateField": frozenset({dt.date, type(None)}),
 }
+
+
+def rows_insert_new(model: type[models.Model], objs: list[models.Model]) -> None:
+    """bulk_create(objs) for new records, faster on PostgreSQL: their ids drawn from the table's
+    sequence in one statement, then the rows written with COPY, values prepared as for history rows.
+
+    Django's bulk_create() prepares every value through its field in Python and has the rows sent
+    back for their ids: at 100,000 people that was the larger part of an import's inserts. Each
+    field's pre_save(add=True) runs as in bulk_create() (auto_now, files). A model with another kind
+    of primary key, a parent model, or a value that is an expression goes through bulk_create().
+    """
+    from django.db import connections, router
+
+    connection = connections[router.db_for_write(model)]
+    opts = model._meta
+    pk = opts.pk
+    fields = [field for field in opts.concrete_fields if field is not pk]
+    plain = (
+        connection.vendor == "postgresql"
+        and pk.get_internal_type() in ("AutoField", "BigAutoField")
+        and not opts.parents
+        and all(obj.pk is None for obj in objs)
+    )
+    if not plain or not objs:
+        model._default_manager.bulk_create(objs)
+        return
+    values = [[field.pre_save(obj, add=True) for field in fields] for obj in objs]
+    if any(hasattr(value, "resolve_expression") for row in values for value in row):
+        model._default_manager.bulk_create(objs)
+        return
+    quote = connection.ops.quote_name
+    prepared = [(field, _copied_as_is(field)) for field in fields]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
+            [opts.db_table, pk.column, len(objs)],
+        )
+        ids = sorted(row[0] for row in cursor.fetchall())
+        rows = [
+            [
+                new_id,
+                *(
+                    value if type(value) in as_is else field.get_db_prep_save(value, connection)
+                    for (field, as_is), value in zip(prepared, row, strict=True)
+                ),
+            ]
+            for new_id, row in zip(ids, values, strict=True)
+        ]
+        columns = ", ".join(quote(field.column) for field in [pk, *fields])
+        rows_copy(cursor, f"COPY {quote(opts.db_table)} ({columns}) FROM STDIN", rows)
+    for obj, new_id in zip(objs, ids, strict=True):
+        setattr(obj, pk.attname, new_id)
+        obj._state.adding = False
+        obj._state.db = connection.alias
 
 
 def _copied_as_is(field) -> frozenset:
