@@ -501,12 +501,16 @@ class PartialDateField(models.CharField):
         return super().formfield(**{"form_class": PartialDateFormField, **kwargs})
 
 
-def partial_date_fields(verbose_name, **kwargs):
-    """The EDTF field and its two bound columns, in the order `pre_save` relies on."""
+def partial_date_fields(verbose_name, *, indexed: bool = True, **kwargs):
+    """The EDTF field and its two bound columns, in the order `pre_save` relies on.
+
+    The bounds are indexed for range filters (overlaps_q); `indexed=False` for a date nothing
+    filters by, whose indexes would only slow every write of the row.
+    """
     return (
         PartialDateField(verbose_name, **kwargs),
-        models.DateField(gettext_lazy("earliest day"), null=True, blank=True, editable=False, db_index=True),
-        models.DateField(gettext_lazy("latest day"), null=True, blank=True, editable=False, db_index=True),
+        models.DateField(gettext_lazy("earliest day"), null=True, blank=True, editable=False, db_index=indexed),
+        models.DateField(gettext_lazy("latest day"), null=True, blank=True, editable=False, db_index=indexed),
     )
 
 

@@ -654,7 +654,8 @@ class Person(models.Model):
     sort_key_be = models.CharField(_("sort key (Belarusian)"), max_length=255, blank=True, editable=False)
     sort_key_ru = models.CharField(_("sort key (Russian)"), max_length=255, blank=True, editable=False)
     slug = models.SlugField(_("slug"), max_length=200, unique=True, blank=True)
-    birth_date, birth_date_earliest, birth_date_latest = partial_date_fields(_("birth date"))
+    # Shown, never filtered by: its bounds are not indexed.
+    birth_date, birth_date_earliest, birth_date_latest = partial_date_fields(_("birth date"), indexed=False)
     gender = models.CharField(_("gender"), max_length=16, choices=Gender.choices, blank=True)
     occupation = models.CharField(_("occupation"), max_length=200, blank=True)
     region = models.CharField(_("region"), max_length=32, choices=Region.choices, blank=True)

@@ -632,7 +632,7 @@ def people_status_refresh(*, people: models.QuerySet, acting_user=None, batch_si
                 new_spells += spells
         if respelled:
             CustodySpell.objects.filter(person__in=respelled).delete()
-            CustodySpell.objects.bulk_create(new_spells)
+            rows_insert_new(CustodySpell, new_spells)
         if changed:
             now = timezone.now()
             for person in changed:

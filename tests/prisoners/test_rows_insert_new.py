@@ -36,7 +36,7 @@ def unsaved_records():
         lambda: Person(
             display_name="Ales Bialiatski",
             name_be="Алесь Бяляцкі",
-                        birth_date="1962-09",
+            birth_date="1962-09",
             photo="photos/a.jpg",
             published_at=now,
             private_notes="tab\there, a new line\nand a backslash \\ too",

@@ -36,3 +36,10 @@ def test_no_pattern_index_but_the_slugs():
     assert pattern, "the slug's LIKE index (a slug's suffix is found by prefix) is missing"
     # A snapshot's hash is written once per fetch: its LIKE index costs too little to migrate.
     assert all("slug" in name or "snapshot_sha256" in name for name in pattern), pattern
+
+
+def test_a_persons_birth_date_bounds_are_not_indexed_but_the_facts_dates_are():
+    from prisoners.models import Person, StatusEvent
+
+    assert not any(Person._meta.get_field(name).db_index for name in ("birth_date_earliest", "birth_date_latest"))
+    assert all(StatusEvent._meta.get_field(name).db_index for name in ("date_earliest", "date_latest"))
