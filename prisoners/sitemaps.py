@@ -114,29 +114,41 @@ class LanguagesSitemap(Sitemap):
     # No x_default: Django makes it by removing "/en/" from the English URL, which has none
     # (English is unprefixed) but could hold one in a slug. The pages' own <head> names it.
 
-    def _items(self):
-        items = self.items()
-        if hasattr(items, "count") and hasattr(items, "query"):
-            return EveryLanguage(items, list(self._languages()))
-        return super()._items()
-
     # A section of records names the URL pattern of a record's page and the field filling its
     # one argument; its pages are then written directly (page_xml), not through Django's template.
     url_name = ""
     url_argument = "slug"
 
+    # The field of a record's last public change (<lastmod>), if the section has one.
+    lastmod_field = ""
+
     # Pages by id range instead of by position: for records whose public rule is costly to
     # count (a source is public through its citations), so the index need not count them.
     pages_by_id = False
 
+    def rows(self):
+        """(URL argument, last change) of each record, or (URL argument,): what page_xml writes, as plain values.
+
+        Not model instances: making 3,333 deferred instances (and hashing them) was a third of a page's time.
+        """
+        return self.items().values_list(self.url_argument, *filter(None, [self.lastmod_field]))
+
     @property
     def paginator(self):
+        """Pages of (record, language): Django's views read them (and the index only counts them)."""
+        return self._paginator(self.items())
+
+    def _paginator(self, items):
         # Whole items per page, so one record's language versions are always on the same page.
         languages = list(self._languages())
         records_per_page = max(1, self.limit // len(languages))
         if self.pages_by_id:
-            return PagesById(self.items(), languages, records_per_page)
-        return Paginator(self._items(), records_per_page * len(languages))
+            return PagesById(items, languages, records_per_page)
+        if hasattr(items, "count") and hasattr(items, "query"):
+            items = EveryLanguage(items, languages)
+        else:  # a list of URL names (the static pages): Django's own pairs of them
+            items = super()._items()
+        return Paginator(items, records_per_page * len(languages))
 
     def _path_templates(self) -> dict[str, tuple[str, str]]:
         """Per language, the text before and after a record's argument in its page's path.
@@ -156,27 +168,27 @@ class LanguagesSitemap(Sitemap):
     def page_xml(self, request, page) -> HttpResponse:
         """Page `page` of this section as Django's sitemap view would write it (same entries and headers)."""
         try:
-            pairs = self.paginator.page(page).object_list
+            pairs = self._paginator(self.rows()).page(page).object_list
         except (EmptyPage, PageNotAnInteger) as error:
             raise Http404(f"No page {page!r}") from error
-        records = list(dict.fromkeys(record for record, _language in pairs))  # each once, in page order
-        languages = [language for record, language in pairs if record is records[0]] if records else []
+        records = list(dict.fromkeys(row for row, _language in pairs))  # each once, in page order
+        languages = [language for row, language in pairs if row is records[0]] if records else []
         root = xml_escape(f"{request.scheme}://{get_current_site(request).domain}")
-        templates = {
-            code: (root + xml_escape(before), xml_escape(after))
+        templates = [
+            (code, quoteattr(code), root + xml_escape(before), xml_escape(after))
             for code, (before, after) in self._path_templates().items()
-        }
-        days = [self.lastmod(record) for record in records] if hasattr(self, "lastmod") else []
+        ]
+        days = [row[1] for row in records] if self.lastmod_field else []
         zone = timezone.get_current_timezone()
         body = []
-        for index, record in enumerate(records):
+        for index, row in enumerate(records):
             # Ids and slugs are URL-safe ASCII; quote() only guards the day one is not.
-            argument = xml_escape(quote(str(getattr(record, self.url_argument)), safe="-_.~"))
-            locations = {code: f"{before}{argument}{after}" for code, (before, after) in templates.items()}
+            argument = xml_escape(quote(str(row[0]), safe="-_.~"))
+            locations = {code: f"{before}{argument}{after}" for code, _attribute, before, after in templates}
             lastmod = f"<lastmod>{_day(days[index], zone)}</lastmod>" if days and days[index] else ""
             alternates = "".join(
-                f'<xhtml:link rel="alternate" hreflang={quoteattr(code)} href="{location}"/>'
-                for code, location in locations.items()
+                f'<xhtml:link rel="alternate" hreflang={attribute} href="{locations[code]}"/>'
+                for code, attribute, _before, _after in templates
             )
             body += [f"<url><loc>{locations[language]}</loc>{lastmod}{alternates}</url>\n" for language in languages]
         headers = {}
@@ -206,12 +218,13 @@ class StaticPagesSitemap(LanguagesSitemap):
 class PersonSitemap(LanguagesSitemap):
     url_name = "prisoners:person_detail"
 
+    lastmod_field = "public_updated_at"
+
     def items(self):
-        # Only what the entries need: a page of people is thousands of rows.
-        return Person.objects.public().only("slug", "public_updated_at").order_by("pk")
+        return Person.objects.public().order_by("pk")
 
     def lastmod(self, person):
-        return person.public_updated_at
+        return getattr(person, self.lastmod_field)
 
     def get_latest_lastmod(self):
         # For the index: one aggregate, where Django's default would read every person.
@@ -222,7 +235,7 @@ class ReleaseGroupSitemap(LanguagesSitemap):
     url_name = "prisoners:release_group_detail"
 
     def items(self):
-        return ReleaseGroup.objects.public().only("slug").order_by("pk")
+        return ReleaseGroup.objects.public().order_by("pk")
 
 
 class SourceSitemap(LanguagesSitemap):
@@ -230,8 +243,7 @@ class SourceSitemap(LanguagesSitemap):
     pages_by_id = True
 
     def items(self):
-        # The id makes the URL; a source's row also holds the text of its article.
-        return Source.objects.public().only("pk").order_by("pk")
+        return Source.objects.public().order_by("pk")
 
 
 SITEMAPS = {
