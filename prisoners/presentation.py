@@ -5,7 +5,9 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from collections.abc import Iterator
+from itertools import chain
 
 from django.core.exceptions import EmptyResultSet
 from django.db import connections
@@ -47,6 +49,9 @@ SCHEMA_GENDER = {Gender.FEMALE: "https://schema.org/Female", Gender.MALE: "https
 # reads a cell starting with one of these as a formula, so such a cell is prefixed with a single quote.
 SPREADSHEET_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 _FORMULA_FIRST_CHARACTERS = frozenset(SPREADSHEET_FORMULA_STARTS)  # each start is one character
+# A cell of a batch that starts like a formula, once the batch's cells are joined with NUL, a
+# character no database text holds (PostgreSQL refuses it; the export's values come from it or SQLite's text).
+_FORMULA_AFTER_SEPARATOR = re.compile("\x00[{}]".format(re.escape("".join(SPREADSHEET_FORMULA_STARTS))))
 
 
 def profile_url_prefix(request) -> str:
@@ -137,10 +142,15 @@ def csv_lines(people: QuerySet[Person], url_prefix: str) -> Iterator[str]:
     writer = csv.writer(buffer)
     writer.writerow(CSV_COLUMNS)
     for batch in exported_rows(people, url_prefix):
-        # spreadsheet_safe, inlined: every value here is text, and this runs for each cell.
-        writer.writerows(
-            [f"'{value}" if value[:1] in _FORMULA_FIRST_CHARACTERS else value for value in values] for values in batch
-        )
+        # spreadsheet_safe, inlined: every value here is text. Most batches have no cell that
+        # starts like a formula, and one search of the joined batch (in C) says so, where
+        # asking each of 100,000 people's 24 cells took a fifth of the whole export's time.
+        if _FORMULA_AFTER_SEPARATOR.search("\x00" + "\x00".join(chain.from_iterable(batch))):
+            batch = [
+                [f"'{value}" if value[:1] in _FORMULA_FIRST_CHARACTERS else value for value in values]
+                for values in batch
+            ]
+        writer.writerows(batch)
         yield buffer.getvalue()
         buffer.seek(0)
         buffer.truncate()

@@ -11,6 +11,7 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.core.management import call_command
 
+from prisoners import presentation
 from prisoners.import_jobs import ImportJob
 from prisoners.imports import cases_file_check, import_job_create, import_job_status
 from prisoners.presentation import spreadsheet_safe
@@ -115,3 +116,18 @@ def test_an_uploaded_import_is_kept_for_its_uploader_only_whatever_the_umask(set
     with open(upload, "rb") as stored:
         assert stored.read() == data
     assert (mode(upload), mode(os.path.dirname(upload))) == (0o600, 0o700)
+
+
+def test_one_formula_among_many_rows_and_batches_is_still_quoted(client, monkeypatch):
+    """The export asks each cell only in a batch whose joined cells show a formula start; every batch is asked."""
+    monkeypatch.setattr(presentation, "DOWNLOAD_BATCH", 2)
+    harmless = [PersonFactory(display_name=f"Person {number}", occupation="a=b, c-d") for number in range(5)]
+    formula = PersonFactory(display_name="-2+3", occupation="teacher")
+    PersonFactory(display_name="Person after", occupation="@teacher")
+
+    rows = {row["name"]: row for row in csv_rows(client).values()}
+
+    assert rows["'-2+3"]["occupation"] == "teacher"
+    assert rows["Person after"]["occupation"] == "'@teacher"
+    assert all(rows[person.display_name]["occupation"] == "a=b, c-d" for person in harmless)
+    assert formula.display_name not in rows
