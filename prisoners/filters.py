@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 
+from . import widgets
 from .articles import ArticleReference, article_reference
 from .collation import sort_key_field
 from .freshness import PublicState, code_version, public_state
@@ -126,7 +127,7 @@ class StrictQueryForm(forms.Form):
 
 
 class PersonFilter(django_filters.FilterSet):
-    q = django_filters.CharFilter(label=_("Name"), method="filter_q")
+    q = django_filters.CharFilter(label=_("Name"), method="filter_q", widget=widgets.TextInput)
     status = django_filters.MultipleChoiceFilter(
         label=_("Current status"),
         field_name="current_status",
@@ -135,7 +136,7 @@ class PersonFilter(django_filters.FilterSet):
             for value, label in Status.choices
             if value not in {"recognised", "recognition_withdrawn", "transferred"}
         ],
-        widget=forms.CheckboxSelectMultiple,
+        widget=widgets.CheckboxSelectMultiple,
         distinct=False,  # a column of the person row: no joins, so no duplicates to remove
     )
     released = django_filters.DateFromToRangeFilter(
@@ -148,22 +149,24 @@ class PersonFilter(django_filters.FilterSet):
         method="filter_detained",
         widget=django_filters.widgets.DateRangeWidget(attrs={"type": "date"}),
     )
-    region = django_filters.ChoiceFilter(label=_("Region"), choices=Region.choices)
+    region = django_filters.ChoiceFilter(label=_("Region"), choices=Region.choices, widget=widgets.Select)
     article = django_filters.CharFilter(
         label=_("Article"),
         method="filter_article",
-        widget=forms.TextInput(attrs={"list": ARTICLE_SUGGESTIONS_ID, "autocomplete": "off"}),
+        widget=widgets.TextInput(attrs={"list": ARTICLE_SUGGESTIONS_ID, "autocomplete": "off"}),
     )
     release_type = django_filters.ChoiceFilter(
-        label=_("Release type"), choices=ReleaseType.choices, method="filter_release_type"
+        label=_("Release type"), choices=ReleaseType.choices, method="filter_release_type", widget=widgets.Select
     )
     # A slug, not a model choice: an unknown or unpublished group then lists no one, exactly
     # alike, instead of a 400 that would tell the two apart. The select offers public groups.
     release_group = django_filters.CharFilter(
-        label=_("Release group"), method="filter_release_group", widget=forms.Select
+        label=_("Release group"), method="filter_release_group", widget=widgets.Select
     )
-    gender = django_filters.ChoiceFilter(label=_("Gender"), choices=Gender.choices)
-    sort = django_filters.ChoiceFilter(label=_("Sort by"), choices=SORT_CHOICES, method="sort_by", empty_label=None)
+    gender = django_filters.ChoiceFilter(label=_("Gender"), choices=Gender.choices, widget=widgets.Select)
+    sort = django_filters.ChoiceFilter(
+        label=_("Sort by"), choices=SORT_CHOICES, method="sort_by", empty_label=None, widget=widgets.Select
+    )
 
     class Meta:
         model = Person

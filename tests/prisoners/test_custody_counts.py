@@ -3,6 +3,7 @@
 import datetime as dt
 
 import pytest
+from django.db import connection
 from django.urls import reverse
 
 from prisoners import custody
@@ -99,8 +100,10 @@ def test_the_bulk_refresh_reads_a_fixed_number_of_queries_per_batch(django_asser
         person_with((Status.DETAINED, "2021-05"), (ReleaseType.PARDON, "2022-01-10"))
     CustodySpell.objects.all().delete()
     # Ids once; per batch people, events, releases, roles (none, so no sentences), stored spells,
-    # then delete and insert: 7; the savepoint around it all: 2. Twice the people, once more per batch.
-    with django_assert_num_queries(1 + 2 * 7 + 2):
+    # then delete and insert: 7 (on PostgreSQL 8: the new spells' ids are drawn before they are
+    # copied in); the savepoint around it all: 2. Twice the people, once more per batch.
+    per_batch = 8 if connection.vendor == "postgresql" else 7
+    with django_assert_num_queries(1 + 2 * per_batch + 2):
         people_status_refresh(people=Person.objects.all(), batch_size=3)
     assert CustodySpell.objects.count() == 6
 
