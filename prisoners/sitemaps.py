@@ -269,17 +269,18 @@ def _from_cache(request, render) -> HttpResponse:
     key = "\n".join([request.build_absolute_uri(), public_state(request).token, code_version()])
     key = "prisoners:sitemap:" + hashlib.sha256(key.encode()).hexdigest()
     page = cache.get(key)
-    if page is None:
-        response = render()
-        if hasattr(response, "render"):  # Django's own views answer with a TemplateResponse
-            response.render()
-        if response.status_code != 200:
-            return response
-        headers = {name: response[name] for name in KEPT_HEADERS if response.has_header(name)}
-        # Level 1: a few MB of repetitive XML shrinks about as well, in a fraction of the time.
-        page = CachedPage(zlib.compress(response.content, 1), headers)
-        cache.set(key, page, SITEMAP_CACHE_SECONDS)
-    return HttpResponse(zlib.decompress(page.body), headers=page.headers)
+    if page is not None:
+        return HttpResponse(zlib.decompress(page.body), headers=page.headers)
+    response = render()
+    if hasattr(response, "render"):  # Django's own views answer with a TemplateResponse
+        response.render()
+    if response.status_code != 200:
+        return response
+    headers = {name: response[name] for name in KEPT_HEADERS if response.has_header(name)}
+    # Level 1: a few MB of repetitive XML shrinks about as well, in a fraction of the time.
+    cache.set(key, CachedPage(zlib.compress(response.content, 1), headers), SITEMAP_CACHE_SECONDS)
+    # Answered as the cache will answer it: only the kept headers.
+    return HttpResponse(response.content, headers=headers)
 
 
 @public_response(public_record_etag)
