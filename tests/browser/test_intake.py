@@ -25,6 +25,8 @@ PASSWORD = "a long test password 2025"
 
 def select_passage(page, passage):
     """Select `passage` in the article as a mouse would, then release the button."""
+    # The article is drawn before intake.js (deferred) listens for a selection; "load" comes after it.
+    page.wait_for_load_state("load")
     page.evaluate(
         """(passage) => {
             const article = document.getElementById("article-text");
