@@ -511,7 +511,8 @@ class _Generator:
             birth_date=birth.isoformat() if rng.random() < 0.7 else str(birth.year),
             publication_state=PublicationState.PUBLISHED,
             published_at=published_at,
-            public_updated_at=published_at + dt.timedelta(minutes=rng.randrange(60 * 24 * 30)),
+            # Some weeks after publishing, never later than now: the public state (ETag) is the latest.
+            public_updated_at=min(self.now, published_at + dt.timedelta(minutes=rng.randrange(60 * 24 * 30))),
         )
         person_sort_keys_filled(person)
         variants = [

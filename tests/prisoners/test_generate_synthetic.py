@@ -1,3 +1,5 @@
+import datetime as dt
+
 import pytest
 from django.core.management import CommandError, call_command
 from django.db.models import Count
@@ -111,3 +113,14 @@ def test_slugs_stay_unique_across_runs(db):
     call_command("generate_synthetic", "--people", "3", "--no-progress")
     call_command("generate_synthetic", "--people", "3", "--no-progress", "--force")
     assert Person.objects.values("slug").annotate(n=Count("pk")).filter(n__gt=1).count() == 0
+
+
+def test_no_synthetic_public_change_lies_in_the_future(db):
+    """People are published over two years and changed up to a month later: those of the last month too."""
+    from django.utils import timezone
+
+    call_command("generate_synthetic", "--people", "300", "--seed", "7", "--no-progress")
+    people = Person.objects.all()
+    recent = people.filter(published_at__gte=timezone.now() - dt.timedelta(days=30))
+    assert recent.exists(), "no one published in the last month: the rule is not exercised"
+    assert all(person.published_at <= person.public_updated_at <= timezone.now() for person in people)
