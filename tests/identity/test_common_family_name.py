@@ -20,9 +20,13 @@ def test_a_near_spelling_never_scores_above_the_ceiling():
         assert 0 < identity.score_name(query, identity.name_keys(name)) + 0.1 < ceiling
 
 
-def test_the_limited_answer_is_the_top_of_the_whole_ranking():
+def four_exact_spellers():
     for given in ("Ivan", "Pavel", "Raman", "Anton"):
         PersonFactory(display_name=f"{given} Piatrashevich")
+
+
+def test_the_limited_answer_is_the_top_of_the_whole_ranking():
+    four_exact_spellers()
     PersonFactory(display_name="Piatrashevicha")  # one word, near: scores below every exact spelling
     people, variants = Person.objects.public(), NameVariant.objects.public()
     whole = people.name_matches("Piatrashevich", variants=variants)
@@ -40,8 +44,7 @@ def test_too_few_exact_spellings_fall_back_to_every_near_one():
 
 def test_the_exact_and_near_spellings_are_read_in_one_statement(django_assert_num_queries):
     """Rare or common, the candidates come in one statement: the query count does not grow with the data."""
-    for given in ("Ivan", "Pavel", "Raman", "Anton"):
-        PersonFactory(display_name=f"{given} Piatrashevich")
+    four_exact_spellers()
     PersonFactory(display_name="Piatrashevicha")
     people, variants = Person.objects.public(), NameVariant.objects.public()
     whole = people.name_matches("Piatrashevich", variants=variants)
@@ -53,8 +56,7 @@ def test_the_exact_and_near_spellings_are_read_in_one_statement(django_assert_nu
 
 def test_enough_exact_spellings_that_score_low_ask_again_for_the_near_ones(django_assert_num_queries):
     """Four people spell the family name exactly, but only one has the given name asked for."""
-    for given in ("Ivan", "Pavel", "Raman", "Anton"):
-        PersonFactory(display_name=f"{given} Piatrashevich")
+    four_exact_spellers()
     PersonFactory(display_name="Ivan Piatrashevicha")
     people, variants = Person.objects.public(), NameVariant.objects.public()
     whole = people.name_matches("Ivan Piatrashevich", variants=variants)

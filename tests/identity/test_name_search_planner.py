@@ -28,30 +28,31 @@ def test_a_trigram_word_comparison_is_priced_as_what_it_costs():
     assert cost >= 100
 
 
-def test_with_the_index_cheaper_than_a_scan_the_fuzzy_candidates_come_from_it():
-    # A name table big enough for costs to matter: the planner reads the sizes from the statistics.
-    # Written in bulk, not through the write path: only the table's size and spread matter here.
-    syllables = ["ka", "le", "sni", "ba", "ra", "tso", "vich", "mu", "dze", "ho"]
+SYLLABLES = ["ka", "le", "sni", "ba", "ra", "tso", "vich", "mu", "dze", "ho"]
+
+
+@pytest.fixture
+def many_names(db):
+    """A name table big enough for costs to matter: the planner reads the sizes from the statistics.
+
+    Written in bulk, not through the write path: only the table's size and spread matter here.
+    Variant n is keyed by n's four digits read as syllables ("0123" is "kalesniba").
+    """
     person = PersonFactory(display_name="Tatsiana Filipchyk")
     NameVariant.objects.bulk_create(
-        NameVariant(person=person, text=str(number), normalized="".join(syllables[int(d)] for d in f"{number:04}"))
+        NameVariant(person=person, text=str(number), normalized="".join(SYLLABLES[int(d)] for d in f"{number:04}"))
         for number in range(5000)
     )
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE prisoners_namevariant")
+
+
+def test_with_the_index_cheaper_than_a_scan_the_fuzzy_candidates_come_from_it(many_names):
     plan = NameVariant.objects.order_by().candidates_for(("falaphak",)).explain()
     assert "prisoners_namevariant_normalized_trgm" in plan, plan
 
 
-def test_the_exact_spellings_come_from_the_key_words_index():
-    syllables = ["ka", "le", "sni", "ba", "ra", "tso", "vich", "mu", "dze", "ho"]
-    person = PersonFactory(display_name="Tatsiana Filipchyk")
-    NameVariant.objects.bulk_create(
-        NameVariant(person=person, text=str(number), normalized="".join(syllables[int(d)] for d in f"{number:04}"))
-        for number in range(5000)
-    )
-    with connection.cursor() as cursor:
-        cursor.execute("ANALYZE prisoners_namevariant")
+def test_the_exact_spellings_come_from_the_key_words_index(many_names):
     exact = NameVariant.objects.order_by().candidates_for(("falaphak", "kalesniba"), exact=True)
     assert "prisoners_namevariant_key_words" in exact.explain()
     assert set(exact.values_list("text", flat=True)) == {"Tatsiana Filipchyk", "123"}  # "kalesniba" is 0123
