@@ -11,7 +11,8 @@ from itertools import chain
 
 from django.core.exceptions import EmptyResultSet
 from django.db import connections
-from django.db.models import QuerySet
+from django.db.models import Case, CharField, F, QuerySet, Value, When
+from django.db.models.functions import Concat
 from django.urls import reverse
 from django.utils.html import conditional_escape, format_html
 from django.utils.safestring import mark_safe
@@ -96,30 +97,34 @@ _DOWNLOAD_COLUMNS = tuple(
     )
     for column in CSV_COLUMNS
 )
-_URL, _RECOGNISED = CSV_COLUMNS.index("url"), CSV_COLUMNS.index("recognised")
 # Rows fetched, and written out, per round trip.
 DOWNLOAD_BATCH = 2000
 
 
-def exported_rows(people: QuerySet[Person], url_prefix: str) -> Iterator[list[list]]:
+def exported_rows(people: QuerySet[Person], url_prefix: str) -> Iterator[list[tuple]]:
     """Batches of export_row's values (in CSV_COLUMNS' order) for `people`, in their order: one query.
 
     A server-side cursor where the database has one (Django's chunked cursor, as iterator()
-    uses), so memory stays flat however many people there are.
+    uses), so memory stays flat however many people there are. The database writes the URL and
+    the yes or no of `recognised` (export_row's forms of them), so the rows come as they are sent.
     """
     using = people.db
+    columns = [
+        Concat(Value(url_prefix), F(field), Value("/"), output_field=CharField())
+        if column == "url"
+        else Case(When(**{field: True}, then=Value("yes")), default=Value("no"), output_field=CharField())
+        if column == "recognised"
+        else F(field)
+        for column, field in zip(CSV_COLUMNS, _DOWNLOAD_COLUMNS, strict=True)
+    ]
     try:
-        statement, params = people.values_list(*_DOWNLOAD_COLUMNS).query.get_compiler(using=using).as_sql()
+        statement, params = people.values_list(*columns).query.get_compiler(using=using).as_sql()
     except EmptyResultSet:  # a filter that can match no one (a name no one has): nothing to read
         return
     with connections[using].chunked_cursor() as cursor:
         cursor.execute(statement, params)
         while rows := cursor.fetchmany(DOWNLOAD_BATCH):
-            batch = [list(row) for row in rows]
-            for values in batch:
-                values[_URL] = f"{url_prefix}{values[_URL]}/"
-                values[_RECOGNISED] = "yes" if values[_RECOGNISED] else "no"
-            yield batch
+            yield rows
 
 
 def spreadsheet_safe(value):
