@@ -50,8 +50,9 @@ SCHEMA_GENDER = {Gender.FEMALE: "https://schema.org/Female", Gender.MALE: "https
 # reads a cell starting with one of these as a formula, so such a cell is prefixed with a single quote.
 SPREADSHEET_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 _FORMULA_FIRST_CHARACTERS = frozenset(SPREADSHEET_FORMULA_STARTS)  # each start is one character
-# A cell of a batch that starts like a formula, once the batch's cells are joined with NUL, a
-# character no database text holds (PostgreSQL refuses it; the export's values come from it or SQLite's text).
+# A cell of a batch that starts like a formula, once the batch's cells are joined with NUL: every
+# such cell follows a NUL, so none is missed. A NUL inside a value (SQLite can hold one, PostgreSQL
+# cannot) can only make the search say yes for nothing, and the batch is then asked cell by cell.
 _FORMULA_AFTER_SEPARATOR = re.compile("\x00[{}]".format(re.escape("".join(SPREADSHEET_FORMULA_STARTS))))
 
 

@@ -1457,6 +1457,8 @@ def rows_insert_new(model: type[models.Model], objs: list[models.Model]) -> None
     """
     from django.db import connections, router
 
+    if not objs:
+        return
     connection = connections[router.db_for_write(model)]
     opts = model._meta
     pk = opts.pk
@@ -1467,7 +1469,7 @@ def rows_insert_new(model: type[models.Model], objs: list[models.Model]) -> None
         and not opts.parents
         and all(obj.pk is None for obj in objs)
     )
-    if not plain or not objs:
+    if not plain:
         model._default_manager.bulk_create(objs)
         return
     values = [[field.pre_save(obj, add=True) for field in fields] for obj in objs]
