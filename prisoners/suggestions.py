@@ -17,7 +17,7 @@ from django.views.decorators.http import require_safe
 
 from . import identity
 from .freshness import public_record_etag, public_response
-from .models import NameVariant, Person
+from .models import Person
 
 SUGGESTION_LIMIT = 10
 # Longer than any name; a longer q is refused rather than searched.
@@ -42,7 +42,7 @@ def name_suggestions(text: str, *, limit: int = SUGGESTION_LIMIT) -> list[Sugges
     if letters_in(text) < identity.PREFIX_MINIMUM:
         return []
     public = Person.objects.public()
-    matches = public.name_matches(text, limit=limit, variants=NameVariant.objects.public(), prefix=True)
+    matches = public.name_matches(text, limit=limit, public=True, prefix=True)
     people = public.only("pk", "slug", "display_name", "name_latin", "name_be", "name_ru").in_bulk(
         [match.person_id for match in matches]
     )

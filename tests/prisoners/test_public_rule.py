@@ -85,6 +85,23 @@ def test_the_facts_of_people_read_as_public_are_exactly_their_public_facts():
         assert public, model.__name__  # the published people's facts are there to compare
 
 
+def test_the_public_facts_among_some_people_are_exactly_their_public_facts():
+    """public_among(people): public() narrowed to `people`, whatever the people queryset holds."""
+    people = [person_in(state) for state in ["published", "published", "published", *HIDDEN_STATES]]
+    for person in people:
+        facts_of(person)
+        pf.NameVariantFactory(person=person, text="Birth Name", is_private=True)
+        pf.StatusEventFactory(person=person, review_state="pending")
+    some = Person.objects.filter(pk__in=[person.pk for person in people[1:]])  # hidden ones included
+    for model in PERSON_FACTS:
+        path = f"{model.objects.none().person_field}__in"
+        public = set(model.objects.public().filter(**{path: some}).values_list("pk", flat=True))
+        assert set(model.objects.public_among(some).values_list("pk", flat=True)) == public, model.__name__
+        assert public, model.__name__
+        first = set(model.objects.filter(**{path: people[:1]}).values_list("pk", flat=True))
+        assert not public & first, model.__name__  # the person left out stays out
+
+
 def test_a_private_name_variant_and_an_import_identifier_are_never_public():
     person = person_in("published")
     private = pf.NameVariantFactory(person=person, text="Birth Name", is_private=True)
