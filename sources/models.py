@@ -144,11 +144,31 @@ class CitationQuerySet(models.QuerySet):
     def public(self):
         """Citations the public may see: not private, of a fact that is public by its own public()."""
         condition = Q(pk__in=[])
+        for of_public_facts in self._of_public_facts():
+            condition |= of_public_facts
+        return self.publishable().filter(condition)
+
+    def public_each_kind(self):
+        """public() of these citations, read one kind of fact at a time: a UNION ALL, ordered by id.
+
+        The same rule as public(), for a narrow set (one source's citations). In public()'s OR,
+        PostgreSQL cannot join each kind's public facts, so it tests every citation against
+        subplans, and where a kind's public ids did not fit in memory it searched them row by
+        row: one source's 3,345 citations at 100,000 people took 10 s. Here each kind is its own
+        join: 45 ms. A union is only read (sliced, counted), never filtered further.
+        """
+        kinds = [self.publishable().filter(of_public_facts).order_by() for of_public_facts in self._of_public_facts()]
+        return kinds[0].union(*kinds[1:], all=True).order_by("pk")
+
+    @staticmethod
+    def _of_public_facts() -> list[Q]:
+        """Per citable model: citations of a fact that is public by that model's own public()."""
+        conditions = []
         for model_name in CITABLE_MODEL_NAMES:
             model = apps.get_model("prisoners", model_name)
             public_ids = model.objects.public().values("pk")
-            condition |= Q(content_type=ContentType.objects.get_for_model(model), object_id__in=public_ids)
-        return self.publishable().filter(condition)
+            conditions.append(Q(content_type=ContentType.objects.get_for_model(model), object_id__in=public_ids))
+        return conditions
 
     def publishable(self):
         """Citations reviewed and not marked private: public exactly when the fact they support is public.

@@ -1,4 +1,6 @@
 from django.contrib.contenttypes.prefetch import GenericPrefetch
+from django.core.paginator import Paginator
+from django.db.models import prefetch_related_objects
 from django.http import FileResponse
 from django.shortcuts import get_object_or_404, render
 
@@ -17,11 +19,18 @@ from prisoners.models import (
 from .documents import ALLOWED_EXTENSIONS, IMAGE_TYPES
 from .models import Document, Source
 
+# Facts a source page lists at a time: a source behind a whole list can support thousands.
+FACTS_PER_PAGE = 100
+
 
 def source_detail(request, pk):
-    """A source and every public fact it supports; sources backing no public fact are 404."""
+    """A source and the public facts it supports, a page at a time; sources backing no public fact are 404."""
     source = get_object_or_404(Source.objects.public(), pk=pk)
-    citations = source.citations.public().prefetch_related(
+    page = Paginator(source.citations.public_each_kind(), FACTS_PER_PAGE).get_page(request.GET.get("page"))
+    # Each fact with what its label names (a union cannot prefetch): a fixed number of queries a page.
+    page.object_list = list(page.object_list)
+    prefetch_related_objects(
+        page.object_list,
         GenericPrefetch(
             "content_object",
             [
@@ -35,9 +44,9 @@ def source_detail(request, pk):
                 Case.objects.all(),
                 ReleaseGroup.objects.all(),
             ],
-        )
+        ),
     )
-    return render(request, "sources/source_detail.html", {"source": source, "citations": citations})
+    return render(request, "sources/source_detail.html", {"source": source, "page": page})
 
 
 def document_file(request, pk):

@@ -137,6 +137,29 @@ def test_a_citation_of_a_private_field_is_private_however_it_is_spelled(field_na
     assert not Citation.objects.public().filter(pk=citation.pk).exists()
 
 
+def test_public_each_kind_is_public_read_one_kind_of_fact_at_a_time():
+    from sources.models import CITABLE_MODEL_NAMES
+
+    source = SourceFactory()
+    for state in ["published", *HIDDEN_STATES]:
+        facts = facts_of(person_in(state))
+        facts[Person] = facts[NameVariant].person
+        for model, fact in facts.items():
+            if model._meta.model_name in CITABLE_MODEL_NAMES:
+                CitationFactory(source=source, content_object=fact)
+                CitationFactory(source=source, content_object=fact, is_private=True)
+    CitationFactory(content_object=pf.StatusEventFactory(person=person_in("published")))  # another source's
+    cited = Citation.objects.filter(source=source)
+
+    each_kind = list(cited.public_each_kind())
+
+    assert each_kind == list(cited.public().order_by("pk"))
+    # One public, not private, citation of each kind of fact: the published person's.
+    assert len(each_kind) == len(CITABLE_MODEL_NAMES)
+    assert {citation.content_type.model for citation in each_kind} == set(CITABLE_MODEL_NAMES)
+    assert cited.public_each_kind().count() == len(CITABLE_MODEL_NAMES)
+
+
 def test_a_source_is_public_only_while_it_supports_a_public_fact():
     source = SourceFactory()
     CitationFactory(source=source, content_object=pf.StatusEventFactory(person=person_in("draft")))
