@@ -72,6 +72,8 @@ from django.test.utils import override_settings
 from django.urls import reverse
 from django.utils import translation
 
+from sources.models import Citation
+
 from .api import ByIdCursor
 from .collation import family_name_first
 from .imports import CasesFileRejected, cases_file_import
@@ -334,11 +336,12 @@ def first_sitemap_page(index: bytes) -> str:
 
 @dataclass(frozen=True)
 class Subjects:
-    """What the scenarios ask about: how many public people, one of them, a surname in the data."""
+    """What the scenarios ask about: how many public people, one of them, a surname in the data, a source."""
 
     people: int
     person: Person
     surname: str
+    source_id: int | None  # a source of that person's record, if one is public
 
 
 def subjects() -> Subjects:
@@ -347,7 +350,8 @@ def subjects() -> Subjects:
     if not count:
         raise BenchError(NO_PUBLIC_PEOPLE)
     person = public[count // 2]  # a typical one, the same on every run of the same data
-    return Subjects(count, person, family_name_first(person.display_name)[0])
+    cited = Citation.objects.about(person).public_each_kind().values_list("source", flat=True).first()
+    return Subjects(count, person, family_name_first(person.display_name)[0], cited)
 
 
 def page_scenarios(about: Subjects) -> list[PageScenario]:
@@ -364,6 +368,11 @@ def page_scenarios(about: Subjects) -> list[PageScenario]:
             PageScenario("profile", about.person.get_absolute_url()),
             PageScenario("api_list", f"{reverse('api:person-list')}?status=imprisoned"),
             PageScenario("api_detail", reverse("api:person-detail", kwargs={"slug": about.person.slug})),
+            *(
+                [PageScenario("source_page", reverse("sources:source_detail", kwargs={"pk": about.source_id}))]
+                if about.source_id
+                else []
+            ),
             PageScenario("stats_page", reverse("prisoners:stats")),
             PageScenario("stats_api_on_day", f"{reverse('api:stats')}?on=2024-06-01"),
             PageScenario("stats_after_change", reverse("prisoners:stats"), tallies_removed=True),
@@ -462,7 +471,7 @@ def _measure_import(data: bytes, runs: int) -> Measured:
 
 def scenario_names() -> list[str]:
     """Every scenario `bench` measures, in the order it prints them."""
-    pages = page_scenarios(Subjects(0, Person(slug="x"), ""))
+    pages = page_scenarios(Subjects(0, Person(slug="x"), "", source_id=1))
     return [scenario.name for scenario in pages] + ["import_rows"]
 
 

@@ -24,6 +24,7 @@ SCENARIOS = [
     "profile",
     "api_list",
     "api_detail",
+    "source_page",
     "stats_page",
     "stats_api_on_day",
     "stats_after_change",
