@@ -5,6 +5,7 @@ again, and until then every request is one query (the state) and a cache read.
 """
 
 import hashlib
+import re
 import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -37,6 +38,8 @@ KEPT_HEADERS = ("Content-Type", "Last-Modified", "X-Robots-Tag")
 # Stands for a record's URL argument while a section's URL pattern is reversed once per language;
 # digits, so that an <int:pk> as well as a <slug:slug> pattern accepts it.
 URL_ARGUMENT_MARK = "31415926535897932384"
+# What a URL argument may hold to be written as it is: quote() leaves these as they are.
+URL_SAFE = re.compile(r"[A-Za-z0-9_.~-]*")
 URLSET_OPEN = (
     '<?xml version="1.0" encoding="UTF-8"?>\n'
     '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9" xmlns:xhtml="http://www.w3.org/1999/xhtml">\n'
@@ -169,6 +172,23 @@ class LanguagesSitemap(Sitemap):
             templates[language] = (before, after)
         return templates
 
+    def _record_template(self, root: str, languages: list[str]) -> str:
+        """One record's <url> entries, a %-format with its `argument` and `lastmod` left open.
+
+        Written once per page and filled once per record: building each record's locations and
+        alternates anew was most of a page's time.
+        """
+        locations = {
+            code: (root + xml_escape(before)).replace("%", "%%") + "%(argument)s" + xml_escape(after).replace("%", "%%")
+            for code, (before, after) in self._path_templates().items()
+        }
+        alternates = "".join(
+            f'<xhtml:link rel="alternate" hreflang={quoteattr(code)} href="{location}"/>'
+            for code, location in locations.items()
+        )
+        entries = [f"<url><loc>{locations[language]}</loc>%(lastmod)s{alternates}</url>\n" for language in languages]
+        return "".join(entries)
+
     def page_xml(self, request, page) -> HttpResponse:
         """Page `page` of this section as Django's sitemap view would write it (same entries and headers)."""
         try:
@@ -178,22 +198,20 @@ class LanguagesSitemap(Sitemap):
         records = list(dict.fromkeys(row for row, _language in pairs))  # each once, in page order
         languages = [language for row, language in pairs if row is records[0]] if records else []
         root = xml_escape(f"{request.scheme}://{get_current_site(request).domain}")
-        templates = [
-            (code, quoteattr(code), root + xml_escape(before), xml_escape(after))
-            for code, (before, after) in self._path_templates().items()
+        entry = self._record_template(root, languages)
+        arguments = [str(row[1]) for row in records]
+        # Ids and slugs are URL-safe ASCII, checked once for the page; quote() only guards one that is not.
+        if not URL_SAFE.fullmatch("".join(arguments)):
+            arguments = [xml_escape(quote(argument, safe="-_.~")) for argument in arguments]
+        if self.lastmod_field:
+            lastmods = [f"<lastmod>{row[2].isoformat()}</lastmod>" if row[2] else "" for row in records]
+        else:
+            lastmods = [""] * len(records)
+        body = [
+            entry % {"argument": argument, "lastmod": lastmod}
+            for argument, lastmod in zip(arguments, lastmods, strict=True)
         ]
         days = [row[2] for row in records] if self.lastmod_field else []
-        body = []
-        for index, row in enumerate(records):
-            # Ids and slugs are URL-safe ASCII; quote() only guards the day one is not.
-            argument = xml_escape(quote(str(row[1]), safe="-_.~"))
-            locations = {code: f"{before}{argument}{after}" for code, _attribute, before, after in templates}
-            lastmod = f"<lastmod>{days[index].isoformat()}</lastmod>" if days and days[index] else ""
-            alternates = "".join(
-                f'<xhtml:link rel="alternate" hreflang={attribute} href="{locations[code]}"/>'
-                for code, attribute, _before, _after in templates
-            )
-            body += [f"<url><loc>{locations[language]}</loc>{lastmod}{alternates}</url>\n" for language in languages]
         headers = {}
         if days and all(days):
             # The page's latest change to the second, as Django's view says it: one aggregate over its ids.
