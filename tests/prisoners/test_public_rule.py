@@ -160,6 +160,31 @@ def test_public_each_kind_is_public_read_one_kind_of_fact_at_a_time():
     assert cited.public_each_kind().count() == len(CITABLE_MODEL_NAMES)
 
 
+def test_the_highest_public_source_is_the_top_of_public_sources_for_each_kind_of_fact():
+    from sources.models import CITABLE_MODEL_NAMES
+
+    assert Citation.objects.highest_public_source_id() == 0  # no source at all
+    SourceFactory()
+    assert Citation.objects.highest_public_source_id() == 0  # a source that supports nothing
+    for state in ["published", *HIDDEN_STATES]:
+        facts = facts_of(person_in(state))
+        facts[Person] = facts[NameVariant].person
+        for model, fact in facts.items():
+            if model._meta.model_name not in CITABLE_MODEL_NAMES:
+                continue
+            if state == "published":
+                shown = CitationFactory(content_object=fact).source
+                assert Citation.objects.highest_public_source_id() == shown.pk, model
+            # Higher sources that support nothing public: each stays below the public one.
+            CitationFactory(content_object=fact, is_private=True)
+            if state == "published":
+                CitationFactory(content_object=fact, review_state="pending")
+            else:
+                CitationFactory(content_object=fact)
+            highest = Source.objects.public().order_by("-pk").first()
+            assert Citation.objects.highest_public_source_id() == highest.pk == shown.pk, (model, state)
+
+
 def test_a_source_is_public_only_while_it_supports_a_public_fact():
     source = SourceFactory()
     CitationFactory(source=source, content_object=pf.StatusEventFactory(person=person_in("draft")))
