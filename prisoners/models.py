@@ -754,6 +754,10 @@ class Person(models.Model):
                 condition=public_person_q(),
                 name="person_public_status_idx",
             ),
+            # The public people's ids alone: a fact or name variant asks whether its person is public
+            # with one index-only probe, so PostgreSQL joins the few people a search matches
+            # instead of hashing every public id (name search at 100,000 people: 23 -> 12 ms).
+            models.Index(fields=["id"], condition=public_person_q(), name="person_public_id_idx"),
             # Declared here rather than as db_index: a CharField's db_index also makes PostgreSQL
             # keep a second, varchar_pattern_ops index for LIKE, which nothing asks of these.
             *(models.Index(fields=[field], name=f"person_{field}_idx") for field in PERSON_PLAIN_INDEXES),
