@@ -123,6 +123,18 @@ def test_production_settings_start_with_every_required_variable():
     assert result.returncode == 0, result.stderr
 
 
+def test_a_secret_key_beginning_with_a_dollar_sign_is_taken_as_it_is():
+    # django-environ reads "$NAME" as another variable's name; get_random_secret_key() can begin with "$".
+    secret = "$" + get_random_secret_key()[1:]
+    result = _in_production(
+        ["-c", "import django; django.setup(); from django.conf import settings; print(settings.SECRET_KEY)"],
+        SECURE_SSL_REDIRECT="false",
+        **{**PRODUCTION_VALUES, "SECRET_KEY": secret},
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == secret
+
+
 def test_the_deployment_checklist_finds_nothing_to_warn_about_in_production_settings():
     result = _in_production(
         ["manage.py", "check", "--deploy"],
