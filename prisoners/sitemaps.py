@@ -148,17 +148,18 @@ class LanguagesSitemap(Sitemap):
     @property
     def paginator(self):
         """Pages of (record, language): Django's views read them (and the index only counts them)."""
-        # By id, the records are only asked for when a page is: the index need not build their query
-        # (for sources, the public rule over every kind of fact, a third of the index's time).
-        return self._paginator(self.items if self.pages_by_id else self.items())
+        return self._paginator(self.items)
 
-    def _paginator(self, items):
-        """Pages of `items`, or with pages_by_id of what the callable `items` returns."""
+    def _paginator(self, items: Callable):
+        """Pages of what `items()` returns."""
         # Whole items per page, so one record's language versions are always on the same page.
         languages = list(self._languages())
         records_per_page = max(1, self.limit // len(languages))
         if self.pages_by_id:
+            # The records are only asked for when a page is: the index need not build their query
+            # (for sources, the public rule over every kind of fact, a third of the index's time).
             return PagesById(items, languages, records_per_page, self.highest_id)
+        items = items()
         if hasattr(items, "count") and hasattr(items, "query"):
             items = EveryLanguage(items, languages)
         else:  # a list of URL names (the static pages): Django's own pairs of them
@@ -200,7 +201,7 @@ class LanguagesSitemap(Sitemap):
     def page_xml(self, request, page) -> HttpResponse:
         """Page `page` of this section as Django's sitemap view would write it (same entries and headers)."""
         try:
-            pairs = self._paginator(self.rows if self.pages_by_id else self.rows()).page(page).object_list
+            pairs = self._paginator(self.rows).page(page).object_list
         except (EmptyPage, PageNotAnInteger) as error:
             raise Http404(f"No page {page!r}") from error
         records = list(dict.fromkeys(row for row, _language in pairs))  # each once, in page order
@@ -211,15 +212,11 @@ class LanguagesSitemap(Sitemap):
         # Ids and slugs are URL-safe ASCII, checked once for the page; quote() only guards one that is not.
         if not URL_SAFE.fullmatch("".join(arguments)):
             arguments = [xml_escape(quote(argument, safe="-_.~")) for argument in arguments]
-        if self.lastmod_field:
-            lastmods = [f"<lastmod>{row[2].isoformat()}</lastmod>" if row[2] else "" for row in records]
-        else:
-            lastmods = [""] * len(records)
+        days = [row[2] for row in records] if self.lastmod_field else [None] * len(records)
         body = [
-            entry % {"argument": argument, "lastmod": lastmod}
-            for argument, lastmod in zip(arguments, lastmods, strict=True)
+            entry % {"argument": argument, "lastmod": f"<lastmod>{day.isoformat()}</lastmod>" if day else ""}
+            for argument, day in zip(arguments, days, strict=True)
         ]
-        days = [row[2] for row in records] if self.lastmod_field else []
         headers = {}
         if days and all(days):
             # The page's latest change to the second, as Django's view says it: one aggregate over its ids.
